@@ -1,0 +1,560 @@
+"""The exercise bank: exercises as data (``exercises/chNN.toml``), per-student variants, checking.
+
+``exercises/README.md`` documents the TOML schema. Files are validated when first loaded, so an
+author's mistake is reported with its file, exercise and field before any student sees it.
+``check`` grades an answer against the student's own variant and logs the attempt.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import variants as var
+from .errors import ExprError
+from .parser import FUNCTIONS, parse
+from .shapes import MAX_DIM, normalize_shape
+
+if TYPE_CHECKING:
+    from .grading import Verdict
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+FIELDS = {
+    "id", "title", "prompt", "symbols", "wrt", "answer", "indices", "hints", "mistakes",
+    "points", "show_solution_after", "explanation", "variants",
+}
+REQUIRED = ("id", "title", "prompt", "symbols", "answer")
+CHOOSE_FIELDS = {"prompt", "symbols", "wrt", "answer", "indices", "hints", "mistakes",
+                 "explanation"}
+VARIANT_FIELDS = {"sizes", "rename", "choose"}
+UNREADABLE = {"parse", "unknown_symbol", "invalid_operation"}
+ID_TAIL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+RESERVED_NAMES = set(FUNCTIONS) | {"T", "I", "np", "numpy", "linalg"}
+
+
+class ExerciseBankError(ValueError):
+    """A plain-language problem with the exercise bank; shown without a traceback in Jupyter."""
+
+    def _render_traceback_(self) -> list[str]:
+        """IPython shows this instead of a traceback: the message is all a student needs."""
+        return [f"{type(self).__name__}: {self}"]
+
+
+class ExerciseSchemaError(ExerciseBankError):
+    """An exercise file breaks the schema; the message names the file, exercise and field."""
+
+
+class UnknownExerciseError(ExerciseBankError, LookupError):
+    """No exercise has this id; the message lists close matches."""
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A typical wrong answer and the feedback shown when a student's answer equals it."""
+
+    answer: str
+    feedback: str
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """The fields of one alternative of an exercise, before a variant is drawn."""
+
+    prompt: str
+    symbols: dict[str, tuple]
+    answer: str
+    wrt: str | None = None
+    indices: dict[str, int | str] | None = None
+    hints: tuple[str, ...] = ()
+    mistakes: tuple[Mistake, ...] = ()
+    explanation: str = ""
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One student's version of an exercise: concrete names and sizes, ready to grade against."""
+
+    exercise_id: str
+    key: str
+    prompt: str
+    shapes: dict[str, tuple]
+    solution: str
+    indices: dict[str, int | str] | None
+    hints: tuple[str, ...]
+    wrt: str | None
+    mistakes: tuple[Mistake, ...]
+    explanation: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class Exercise:
+    """An exercise of the bank; ``variant(student)`` gives that student's version."""
+
+    id: str
+    title: str
+    chapter: str
+    points: float
+    show_solution_after: int
+    source: str
+    alternatives: tuple[_Spec, ...]
+    rename: tuple[tuple[str, ...], ...] = ()
+    sizes: tuple[dict[str, int], ...] = ()
+
+    @property
+    def randomized(self) -> bool:
+        """Whether different students may get different versions."""
+        return len(self.alternatives) > 1 or bool(self.rename) or len(self.sizes) > 1
+
+    def variant(self, student: str | None = None) -> Variant:
+        """The student's variant (default: the current student), the same on every call."""
+        who = _student(student)
+        choice, picks, sizes = var.draw(
+            var.rng_for(who, self.id),
+            len(self.alternatives) if len(self.alternatives) > 1 else 0,
+            self.rename,
+            self.sizes,
+        )
+        mapping = {g[0]: g[p] for g, p in zip(self.rename, picks) if p}
+        key = var.variant_key(choice if len(self.alternatives) > 1 else None, picks, sizes)
+        return _apply(self.id, key, self.alternatives[choice], mapping, sizes)
+
+    def __repr__(self) -> str:
+        return f"<Exercise {self.id}: {self.title}>"
+
+
+def _apply(
+    exercise_id: str, key: str, spec: _Spec, mapping: dict[str, str], sizes: dict[str, int]
+) -> Variant:
+    """Turn one alternative into a variant: rename symbols, fill sizes and placeholders."""
+    wrt = mapping.get(spec.wrt, spec.wrt) if spec.wrt else None
+    values: dict[str, object] = {**sizes, **({"wrt": spec.wrt} if spec.wrt else {})}
+
+    def text(s: str) -> str:
+        return var.rename_markdown(var.fill_placeholders(s, values), mapping)
+
+    return Variant(
+        exercise_id=exercise_id,
+        key=key,
+        prompt=text(spec.prompt),
+        shapes={mapping.get(n, n): tuple(sizes.get(d, d) for d in s)
+                for n, s in spec.symbols.items()},
+        solution=var.rename_expr(spec.answer, mapping),
+        indices=None if spec.indices is None
+        else {i: sizes.get(d, d) if isinstance(d, str) else d for i, d in spec.indices.items()},
+        hints=tuple(text(h) for h in spec.hints),
+        wrt=wrt,
+        mistakes=tuple(Mistake(var.rename_expr(m.answer, mapping), text(m.feedback))
+                       for m in spec.mistakes),
+        explanation=text(spec.explanation),
+    )
+
+
+def _student(student: str | None) -> str:
+    """The given student id, else the current one from the progress log's rules."""
+    if student is not None and str(student).strip():
+        return str(student).strip()
+    from .progress_log import student_id
+
+    return student_id()
+
+
+# ---------------------------------------------------------------- loading and validation
+
+
+class _Where:
+    """Builds error messages naming the file and the exercise being read."""
+
+    def __init__(self, path: Path, number: int, exercise_id: object = None) -> None:
+        self.path, self.number, self.id = path, number, exercise_id
+
+    def error(self, problem: str) -> ExerciseSchemaError:
+        who = f"exercise '{self.id}'" if isinstance(self.id, str) else f"exercise #{self.number}"
+        return ExerciseSchemaError(f"{self.path.name}, {who}: {problem}")
+
+
+def load_file(path: Path) -> list[Exercise]:
+    """Read and validate one chapter file; raises ``ExerciseSchemaError`` naming what's wrong."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ExerciseSchemaError(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ExerciseSchemaError(f"{path.name}: is not valid TOML ({exc})") from None
+    extra = sorted(set(data) - {"exercise"})
+    if extra:
+        raise ExerciseSchemaError(f"{path.name}: unknown top-level key(s) {', '.join(extra)}; "
+                                  "write each exercise as an [[exercise]] table")
+    tables = data.get("exercise", [])
+    if not isinstance(tables, list):
+        raise ExerciseSchemaError(f"{path.name}: 'exercise' must be [[exercise]] tables")
+    return [_exercise(table, _Where(path, n + 1)) for n, table in enumerate(tables)]
+
+
+def load_folder(folder: Path) -> list[Exercise]:
+    """Every exercise of every ``*.toml`` file in ``folder`` (sorted), with unique ids."""
+    found: list[Exercise] = []
+    seen: dict[str, str] = {}
+    for path in sorted(Path(folder).glob("*.toml")):
+        for ex in load_file(path):
+            if ex.id in seen:
+                raise ExerciseSchemaError(f"{path.name}, exercise '{ex.id}': the id is already "
+                                          f"used in {seen[ex.id]}")
+            seen[ex.id] = path.name
+            found.append(ex)
+    return found
+
+
+def _exercise(table: object, where: _Where) -> Exercise:
+    """Validate one [[exercise]] table and build the ``Exercise``."""
+    if not isinstance(table, dict):
+        raise where.error("must be a table")
+    where.id = table.get("id")
+    unknown = sorted(set(table) - FIELDS)
+    if unknown:
+        raise where.error(f"unknown field(s) {', '.join(unknown)}; "
+                          f"allowed: {', '.join(sorted(FIELDS))}")
+    missing = [f for f in REQUIRED if f not in table]
+    if missing:
+        raise where.error(f"missing required field(s) {', '.join(missing)}")
+    exercise_id = _text(table, "id", where)
+    chapter = where.path.stem
+    if not exercise_id.startswith(chapter + ".") or not ID_TAIL.fullmatch(
+            exercise_id[len(chapter) + 1:]):
+        raise where.error(f"the id must look like '{chapter}.some-name' (file {chapter}.toml)")
+    variants = table.get("variants", {})
+    if not isinstance(variants, dict):
+        raise where.error("'variants' must be a table ([exercise.variants])")
+    bad = sorted(set(variants) - VARIANT_FIELDS)
+    if bad:
+        raise where.error(f"unknown variants field(s) {', '.join(bad)}; "
+                          f"allowed: {', '.join(sorted(VARIANT_FIELDS))}")
+    alternatives = _alternatives(table, variants.get("choose"), where)
+    sizes = _sizes(variants.get("sizes"), alternatives, where)
+    rename = _rename(variants.get("rename"), alternatives, where)
+    return Exercise(
+        id=exercise_id,
+        title=_text(table, "title", where),
+        chapter=chapter,
+        points=_number(table, "points", 1, where),
+        show_solution_after=int(_number(table, "show_solution_after", 3, where, whole=True)),
+        source=str(where.path),
+        alternatives=alternatives,
+        rename=rename,
+        sizes=sizes,
+    )
+
+
+def _alternatives(table: dict, choose: object, where: _Where) -> tuple[_Spec, ...]:
+    """The base spec, or one merged spec per ``choose`` alternative."""
+    if choose is None:
+        return (_spec(table, where),)
+    if not isinstance(choose, list) or len(choose) < 2:
+        raise where.error("'variants.choose' must be a list of at least two tables")
+    specs = []
+    for n, alt in enumerate(choose, 1):
+        if not isinstance(alt, dict):
+            raise where.error(f"variants.choose #{n} must be a table")
+        bad = sorted(set(alt) - CHOOSE_FIELDS)
+        if bad:
+            raise where.error(f"variants.choose #{n}: field(s) {', '.join(bad)} cannot vary; "
+                              f"allowed: {', '.join(sorted(CHOOSE_FIELDS))}")
+        specs.append(_spec({**table, **alt}, where, f"variants.choose #{n}: "))
+    return tuple(specs)
+
+
+def _spec(table: dict, where: _Where, ctx: str = "") -> _Spec:
+    """Validate the gradable fields of one alternative (symbols, answer, indices, mistakes)."""
+    symbols = _symbols(table.get("symbols"), where, ctx)
+    wrt = table.get("wrt")
+    if wrt is not None and (not isinstance(wrt, str) or wrt not in symbols):
+        raise where.error(f"{ctx}'wrt' must name one of the symbols ({', '.join(symbols)}); "
+                          f"got {wrt!r}")
+    indices = _indices(table.get("indices"), symbols, where, ctx)
+    answer = _text(table, "answer", where, ctx)
+    _check_expr(answer, symbols, indices, where, f"{ctx}'answer'")
+    mistakes = _mistakes(table.get("mistakes", []), symbols, indices, where, ctx)
+    return _Spec(
+        prompt=_text(table, "prompt", where, ctx),
+        symbols=symbols,
+        answer=answer,
+        wrt=wrt,
+        indices=indices,
+        hints=tuple(_strings(table.get("hints", []), "hints", where, ctx)),
+        mistakes=mistakes,
+        explanation=_text(table, "explanation", where, ctx, default=""),
+    )
+
+
+def _symbols(value: object, where: _Where, ctx: str) -> dict[str, tuple]:
+    """``symbols = {W = ["m", "n"], x = ["n"]}`` as normalized shapes."""
+    if not isinstance(value, dict) or not value:
+        raise where.error(f"{ctx}'symbols' must be a table of name = shape, e.g. "
+                          '{W = ["m", "n"], x = ["n"]}')
+    out = {}
+    for name, shape in value.items():
+        if not name.isidentifier() or name in RESERVED_NAMES:
+            raise where.error(f"{ctx}symbol name {name!r} is not allowed")
+        if not isinstance(shape, list):
+            raise where.error(f"{ctx}the shape of {name} must be a list such as "
+                              '["m", "n"], ["n"] or [] for a scalar')
+        try:
+            out[name] = normalize_shape(name, shape) if shape else ()
+        except ValueError as exc:
+            raise where.error(f"{ctx}{exc}") from None
+    return out
+
+
+def _dims(symbols: Mapping[str, tuple]) -> set[str]:
+    """Dimension names used by the symbols' shapes."""
+    return {d for s in symbols.values() for d in s if isinstance(d, str)}
+
+
+def _indices(value: object, symbols: dict, where: _Where, ctx: str) -> dict | None:
+    """``indices = {i = "m", j = 3}``: how far each free index runs (size or dim name)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not value:
+        raise where.error(f"{ctx}'indices' must be a table of index = size or dimension name")
+    dims = _dims(symbols)
+    for name, size in value.items():
+        ok_int = isinstance(size, int) and not isinstance(size, bool) and 1 <= size <= MAX_DIM
+        if not (ok_int or (isinstance(size, str) and size in dims)):
+            raise where.error(f"{ctx}index {name} must run over a size 1..{MAX_DIM} or a "
+                              f"dimension name of the symbols ({', '.join(sorted(dims))}); "
+                              f"got {size!r}")
+        if name in symbols:
+            raise where.error(f"{ctx}index {name} has the same name as a symbol")
+    return dict(value)
+
+
+def _check_expr(text: str, symbols: dict, indices: dict | None, where: _Where, what: str) -> None:
+    """An answer (or mistake) must parse and use exactly the declared free indices."""
+    try:
+        expr = parse(text, symbols)
+    except ExprError as exc:
+        raise where.error(f"{what} {text!r} cannot be read: {exc.message}") from None
+    free = set(expr.free_indices)
+    if free != set(indices or {}):
+        raise where.error(f"{what} has free indices {sorted(free) or 'none'} but 'indices' "
+                          f"declares {sorted(indices or {}) or 'none'}")
+
+
+def _mistakes(value: object, symbols: dict, indices: dict | None, where: _Where,
+              ctx: str) -> tuple[Mistake, ...]:
+    """``mistakes = [{answer = "...", feedback = "..."}]``, each answer readable."""
+    if not isinstance(value, list):
+        raise where.error(f"{ctx}'mistakes' must be a list of {{answer = ..., feedback = ...}}")
+    out = []
+    for n, item in enumerate(value, 1):
+        if not isinstance(item, dict) or set(item) != {"answer", "feedback"}:
+            raise where.error(f"{ctx}mistakes #{n} must have exactly 'answer' and 'feedback'")
+        answer = _text(item, "answer", where, f"{ctx}mistakes #{n}: ")
+        _check_expr(answer, symbols, indices, where, f"{ctx}mistakes #{n} answer")
+        out.append(Mistake(answer, _text(item, "feedback", where, f"{ctx}mistakes #{n}: ")))
+    return tuple(out)
+
+
+def _sizes(value: object, specs: Sequence[_Spec], where: _Where) -> tuple[dict[str, int], ...]:
+    """``sizes = {m = [2, 3], n = [3, 4]}`` as every assignment keeping dimensions distinct."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict) or not value:
+        raise where.error("'variants.sizes' must be a table of dimension = [sizes]")
+    dims = set().union(*(_dims(s.symbols) for s in specs))
+    for name, choices in value.items():
+        if name not in dims:
+            raise where.error(f"variants.sizes: {name} is not a dimension of the symbols "
+                              f"({', '.join(sorted(dims)) or 'none'})")
+        if not isinstance(choices, list) or not choices or not all(
+                isinstance(c, int) and not isinstance(c, bool) and 1 <= c <= MAX_DIM
+                for c in choices):
+            raise where.error(f"variants.sizes: {name} must be a non-empty list of whole "
+                              f"numbers 1..{MAX_DIM}")
+    combos = var.size_choices(value)
+    if not combos:
+        raise where.error("variants.sizes: no choice gives every dimension a different size "
+                          "(distinct sizes keep shape mistakes visible)")
+    return tuple(combos)
+
+
+def _rename(value: object, specs: Sequence[_Spec], where: _Where) -> tuple[tuple[str, ...], ...]:
+    """``rename = [["W", "V", "U"]]``: each group's first name is a symbol, the rest are new."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not value:
+        raise where.error("'variants.rename' must be a list of name lists, e.g. [[\"W\", \"V\"]]")
+    symbols = set().union(*(s.symbols for s in specs))
+    taken = symbols | set().union(*(_dims(s.symbols) | set(s.indices or {}) for s in specs))
+    seen: set[str] = set()
+    groups = []
+    for n, group in enumerate(value, 1):
+        if (not isinstance(group, list) or len(group) < 2 or len(group) > 36
+                or not all(isinstance(g, str) and g.isidentifier() for g in group)):
+            raise where.error(f"variants.rename #{n} must list 2 to 36 names")
+        if group[0] not in symbols:
+            raise where.error(f"variants.rename #{n}: {group[0]} is not a symbol "
+                              f"({', '.join(sorted(symbols))})")
+        clash = [g for g in group[1:] if g in taken or g in RESERVED_NAMES]
+        if clash or len(set(group)) < len(group) or seen & set(group):
+            raise where.error(f"variants.rename #{n}: names must be new and unique "
+                              f"(clash: {', '.join(clash or sorted(seen & set(group))) or 'a repeat'})")
+        seen |= set(group)
+        groups.append(tuple(group))
+    return tuple(groups)
+
+
+def _text(table: dict, field: str, where: _Where, ctx: str = "", default: str | None = None) -> str:
+    """A required (or defaulted) non-empty string field."""
+    value = table.get(field, default)
+    if not isinstance(value, str) or (default is None and not value.strip()):
+        raise where.error(f"{ctx}'{field}' must be a non-empty string")
+    return value
+
+
+def _strings(value: object, field: str, where: _Where, ctx: str) -> list[str]:
+    """A list of non-empty strings (hints)."""
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise where.error(f"{ctx}'{field}' must be a list of non-empty strings")
+    return value
+
+
+def _number(table: dict, field: str, default: float, where: _Where, whole: bool = False) -> float:
+    """A positive number field (``points``) or a whole number >= 0 (``show_solution_after``)."""
+    value = table.get(field, default)
+    ok = isinstance(value, int) if whole else isinstance(value, (int, float))
+    if isinstance(value, bool) or not ok or value < (0 if whole else 1e-9):
+        kind = "a whole number >= 0" if whole else "a positive number"
+        raise where.error(f"'{field}' must be {kind}; got {value!r}")
+    return value
+
+
+# ---------------------------------------------------------------- the bank
+
+
+@lru_cache(maxsize=1)
+def _bank() -> dict[str, Exercise]:
+    """All shipped exercises by id, loaded and validated once."""
+    from .course_files import exercise_dir
+
+    return {ex.id: ex for ex in load_folder(exercise_dir())}
+
+
+def reload() -> None:
+    """Forget the loaded bank, so edited TOML files are read again (for course authors)."""
+    _bank.cache_clear()
+
+
+def exercises(chapter: str | int | None = None) -> list[Exercise]:
+    """All exercises in course order, or those of one chapter (``"ch02"`` or ``2``)."""
+    every = list(_bank().values())
+    if chapter is None:
+        return every
+    name = chapter_name(chapter)
+    return [ex for ex in every if ex.chapter == name]
+
+
+def chapter_name(chapter: str | int) -> str:
+    """``2``, ``"2"`` or ``"ch02"`` -> ``"ch02"``."""
+    text = str(chapter).strip()
+    return f"ch{int(text):02d}" if text.isdigit() else text
+
+
+def chapters() -> dict[str, list[str]]:
+    """Exercise ids per chapter, in course order (for progress tables)."""
+    out: dict[str, list[str]] = {}
+    for ex in _bank().values():
+        out.setdefault(ex.chapter, []).append(ex.id)
+    return out
+
+
+def exercise(exercise_id: str) -> Exercise:
+    """The exercise with this id; an unknown id raises a plain error listing close matches."""
+    bank = _bank()
+    if isinstance(exercise_id, str) and exercise_id.strip() in bank:
+        return bank[exercise_id.strip()]
+    close = difflib.get_close_matches(str(exercise_id), list(bank), n=4, cutoff=0.5)
+    hint = f" Did you mean {', '.join(close)}?" if close else ""
+    raise UnknownExerciseError(f"There is no exercise {exercise_id!r}.{hint} "
+                               "matcalc_edu.exercises() lists them all.")
+
+
+# ---------------------------------------------------------------- checking
+
+
+def check(exercise_id: str, answer: str, student: str | None = None, *,
+          record: bool = True) -> Verdict:
+    """Grade ``answer`` against the student's variant, add tailored feedback, log the attempt."""
+    ex = exercise(exercise_id)
+    who = _student(student)
+    return grade(ex, ex.variant(who), answer, record=record)
+
+
+def grade(ex: Exercise, variant: Variant, answer: str, *, record: bool = True) -> Verdict:
+    """Check against a known variant (the widget keeps its own), then log unless told not to."""
+    verdict = _verdict(variant, answer)
+    if record:
+        verdict = _record(ex, variant, answer, verdict)
+    return verdict
+
+
+def _verdict(variant: Variant, answer: str) -> Verdict:
+    """The grader's verdict with the feedback of a matching listed mistake appended."""
+    from .grading import Verdict, check_answer
+
+    try:
+        verdict = check_answer(answer, variant.solution, variant.shapes, variant.indices,
+                               wrt=variant.wrt)
+    except Exception as exc:  # noqa: BLE001 - a broken reference must not crash a notebook
+        return Verdict(False, f"This exercise could not be checked ({exc}); please tell your "
+                              "instructor.", None)
+    if verdict.correct or verdict.diagnosis in UNREADABLE:
+        return verdict
+    feedback = _mistake_feedback(variant, answer)
+    return replace(verdict, message=f"{verdict.message}\n\n{feedback}") if feedback else verdict
+
+
+def _mistake_feedback(variant: Variant, answer: str) -> str | None:
+    """The feedback of the first listed mistake the answer is equivalent to, if any."""
+    from .grading import check_answer
+
+    for mistake in variant.mistakes:
+        try:
+            same = check_answer(answer, mistake.answer, variant.shapes, variant.indices,
+                                wrt=variant.wrt).correct
+        except Exception:  # noqa: BLE001 - a broken mistake entry only loses its feedback
+            continue
+        if same:
+            return mistake.feedback
+    return None
+
+
+def _record(ex: Exercise, variant: Variant, answer: str, verdict: Verdict) -> Verdict:
+    """Append the attempt to the progress log; on failure keep the verdict and add a note."""
+    from .progress_log import ProgressLogError, append_attempt
+
+    record = {
+        "exercise": ex.id,
+        "variant": variant.key,
+        "answer": answer if isinstance(answer, str) else repr(answer)[:500],
+        "correct": verdict.correct,
+        "diagnosis": verdict.diagnosis,
+        "message": verdict.message,
+        "points": ex.points if verdict.correct else 0,
+    }
+    try:
+        append_attempt(record)
+    except (ProgressLogError, OSError) as exc:
+        note = str(exc) or "the attempt could not be saved"
+        return replace(verdict, message=f"{verdict.message}\n\n*Note:* {note}")
+    return verdict

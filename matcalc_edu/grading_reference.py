@@ -1,0 +1,167 @@
+"""The grader's numeric side: an exercise's reference computed at random draws, and comparisons.
+
+A ``Reference`` is built once per exercise (grading.py caches it); answers are then computed at
+the same draws and compared entry by entry with a relative tolerance that cannot mistake a near
+miss such as ``0.999 * answer`` for the answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ExprError
+from .evaluate import evaluate
+from .expr import Expr
+from .parser import parse
+from .sampling import dim_sizes, sample_values
+from .shapes import MAX_DIM, Shape, fmt, is_scalar
+from .verdict import Verdict
+
+N_DRAWS = 4  # independent random points per check
+RTOL = 1e-8  # relative to the largest entry; rounding errors are ~1e-14 at these sizes
+_NUMERIC_ERRORS = (np.linalg.LinAlgError, ArithmeticError, ValueError, TypeError, IndexError)
+
+
+@dataclass(frozen=True, eq=False)
+class Reference:
+    """A parsed reference with its draws, its values there, and what messages need to know."""
+
+    expr: Expr
+    shapes: dict[str, Shape]
+    sizes: dict[str, int]  # concrete sizes of the named dimensions
+    draws: tuple[dict, ...]
+    results: tuple[np.ndarray, ...]
+    index_sizes: dict[str, int]  # how far each index runs ({} for a matrix expression)
+    free_order: tuple[str, ...]  # free indices in the order of the result's axes
+    max_dim: int
+    terms: tuple  # (sign, term, values) per top-level term, when there are two or more
+    budget: float = float("inf")
+
+
+def build_reference(text: str, shapes: dict[str, Shape], indices: Mapping[str, int | str],
+                    seed: int) -> Reference:
+    """Parse and compute the reference; raises ``ValueError`` if the exercise itself is broken."""
+    try:
+        expr = parse(text, shapes)
+    except ExprError as err:
+        raise ValueError(f"the reference {text!r} is invalid: {err.message}") from None
+    sizes = dim_sizes(shapes, seed)
+    draws = tuple(_frozen(sample_values(shapes, seed, k, sizes)) for k in range(N_DRAWS))
+    index_sizes = _index_sizes(expr, indices, sizes, draws[0]) if expr.has_index else {}
+    results = tuple(_reference_value(expr, d, index_sizes, text) for d in draws)
+    dims = [d for s in shapes.values() for d in s if isinstance(d, int)]
+    terms = top_terms(expr)
+    term_values = tuple(
+        (sign, term, tuple(_reference_value(term, d, index_sizes, text) for d in draws))
+        for sign, term in terms) if len(terms) > 1 else ()
+    return Reference(expr, shapes, sizes, draws, results, index_sizes,
+                     tuple(i for i in index_sizes if i in expr.free_indices),
+                     max([1, *dims, *sizes.values(), *index_sizes.values()]), term_values)
+
+
+def _frozen(values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    for a in values.values():
+        a.setflags(write=False)
+    return values
+
+
+def _index_sizes(expr: Expr, declared: Mapping[str, int | str], sizes: Mapping[str, int],
+                 draw: dict) -> dict[str, int]:
+    """Concrete sizes of the declared indices, plus the free ones the reference's arrays imply."""
+    given = {}
+    for name, size in declared.items():
+        if isinstance(size, str) and size in sizes:
+            given[name] = sizes[size]
+        elif type(size) is int and 1 <= size <= MAX_DIM:
+            given[name] = size
+        else:
+            raise ValueError(f"index {name} must run over 1..{MAX_DIM} values or a dimension "
+                             f"name; got {size!r}")
+    free = expr.free_indices
+    try:
+        shape = evaluate(expr, draw, given).shape
+    except ExprError as err:
+        raise ValueError(f"the reference cannot be computed: {err.message}") from None
+    order = [i for i in given if i in free] + sorted(free - set(given))
+    return {**given, **dict(zip(order, shape, strict=True))}
+
+
+def _reference_value(expr: Expr, values: dict, index_sizes: dict, text: str) -> np.ndarray:
+    try:
+        with np.errstate(all="ignore"):
+            result = evaluate(expr, values, index_sizes)
+    except _NUMERIC_ERRORS as err:
+        raise ValueError(f"the reference {text!r} cannot be computed: {err}") from None
+    if not np.all(np.isfinite(result)):
+        raise ValueError(f"the reference {text!r} is not finite at random values")
+    return result
+
+
+def answer_values(expr: Expr, ref: Reference, draws: tuple[dict, ...] | None = None
+                  ) -> list[np.ndarray] | Verdict:
+    """The answer at every draw, shaped like the reference, or a verdict saying why it can't be."""
+    try:
+        with np.errstate(all="ignore"):
+            values = [evaluate(expr, d, ref.index_sizes) for d in (draws or ref.draws)]
+    except ExprError as err:
+        return Verdict(False, f"Your expression is not defined: {err.message}.",
+                       "invalid_operation")
+    except _NUMERIC_ERRORS:
+        return Verdict(False, "Your answer cannot be computed at random values of the symbols "
+                              "(is a matrix that cannot be inverted involved?).")
+    if not all(np.all(np.isfinite(v)) for v in values):
+        return Verdict(False, "At random values of the symbols your answer is not a finite number "
+                              "(log of a negative number? division by zero?), while the expected "
+                              "result is.")
+    return [_like(v, r) for v, r in zip(values, ref.results, strict=True)]
+
+
+def _like(value: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """A scalar and a 1×1 matrix are the same thing here."""
+    if value.shape != target.shape and value.size == target.size == 1:
+        return value.reshape(target.shape)
+    return value
+
+
+def close(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal up to rounding: every entry within ``RTOL`` of the largest entry of either."""
+    if a.shape != b.shape:
+        return False
+    scale = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)))
+    return float(np.max(np.abs(a - b), initial=0.0)) <= RTOL * scale
+
+
+def all_close(values: list[np.ndarray], targets) -> bool:
+    """``close`` at every draw."""
+    return all(close(a, b) for a, b in zip(values, targets, strict=True))
+
+
+def same_shape(a: Shape, b: Shape) -> bool:
+    """Equal shapes, counting a scalar and a 1×1 matrix as equal."""
+    return a == b or (is_scalar(a) and is_scalar(b))
+
+
+def gradient_note(ref: Reference, wrt: str | None) -> str:
+    """Why the result has its shape: the gradient's rule when it applies (lesson 01)."""
+    want = ref.expr.shape
+    if wrt is not None and same_shape(want, ref.shapes[wrt]) and not is_scalar(want):
+        return f"a gradient has the shape of its variable {wrt} ({fmt(want)})"
+    return f"the expected result is {fmt(want)}"
+
+
+def top_terms(expr: Expr) -> list[tuple[int, Expr]]:
+    """The terms of a sum with their signs: ``a - (b - c)`` -> ``[(1, a), (-1, b), (1, c)]``."""
+    out, stack = [], [(1, expr)]
+    while stack:
+        sign, node = stack.pop()
+        if node.op in ("add", "sub"):
+            stack.append((sign if node.op == "add" else -sign, node.args[1]))
+            stack.append((sign, node.args[0]))
+        elif node.op == "neg":
+            stack.append((-sign, node.args[0]))
+        else:
+            out.append((sign, node))
+    return out
