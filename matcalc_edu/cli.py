@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
+from . import cli_math
+
 PROG = "matcalc-edu"
 DEFAULT_COURSE_DIR = "matcalc-edu-course"
 DEBUG_ENV = "MATCALC_EDU_DEBUG"
@@ -160,6 +162,10 @@ COMMANDS: dict[str, Command] = {
     "progress": Command(
         "show solved and attempted exercises per chapter", _add_progress, _run_progress
     ),
+    "derive": Command("print the index-notation derivation of a derivative",
+                      cli_math.add_derive, cli_math.run_derive),
+    "identities": Command("derive and verify the identity table",
+                          cli_math.add_identities, cli_math.run_identities),
 }
 
 

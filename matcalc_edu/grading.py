@@ -209,7 +209,8 @@ def _grade_index(expr: Expr, ref: Reference) -> Verdict:
 def _index_set_message(missing: list[str], extra: list[str], ref: Reference) -> str:
     wanted = ", ".join(ref.free_order)
     if missing:
-        return (f"Your answer does not depend on index {', '.join(missing)}, but the expected "
+        which = "index " if len(missing) == 1 else "indices "
+        return (f"Your answer does not depend on {which}{', '.join(missing)}, but the expected "
                 f"entry has the free indices {wanted}: each must appear (delta(i, k) is 1 when "
                 "i = k and 0 otherwise).")
     return (f"Your answer has the free index {', '.join(extra)}, which the expected entry "

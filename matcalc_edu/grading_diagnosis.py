@@ -16,9 +16,9 @@ from .grading_reference import (
     Reference,
     all_close,
     answer_values,
+    expand_terms,
     gradient_note,
     same_shape,
-    top_terms,
 )
 from .plain_latex import to_latex
 from .sampling import is_square
@@ -75,7 +75,7 @@ def _negated(values, expr, ref, wrt) -> Verdict | None:
     if not all_close(values, [-r for r in ref.results]):
         return None
     return Verdict(False, "Your answer has the wrong sign: it is minus the expected result "
-                          "(check the order of a subtraction, such as Wx - t versus t - Wx).",
+                          "(check the order of a subtraction, and the signs in the chain rule).",
                    "sign")
 
 
@@ -138,7 +138,7 @@ def _term(values, expr, ref, wrt) -> Verdict | None:
         if all_close(diffs, [sign * t for t in term_values]):
             return Verdict(False, f"Your answer has the term ${_signed_tex(sign, term)}$ once "
                                   "too often.")
-    terms = top_terms(expr)
+    terms = expand_terms(expr)
     for sign, term in terms if len(terms) > 1 else ():
         term_values = answer_values(term, ref)
         if not isinstance(term_values, Verdict) and all_close(

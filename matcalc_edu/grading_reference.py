@@ -14,7 +14,7 @@ import numpy as np
 
 from .errors import ExprError
 from .evaluate import evaluate
-from .expr import Expr
+from .expr import Expr, make
 from .parser import parse
 from .sampling import dim_sizes, sample_values
 from .shapes import MAX_DIM, Shape, fmt, is_scalar
@@ -53,12 +53,13 @@ def build_reference(text: str, shapes: dict[str, Shape], indices: Mapping[str, i
     index_sizes = _index_sizes(expr, indices, sizes, draws[0]) if expr.has_index else {}
     results = tuple(_reference_value(expr, d, index_sizes, text) for d in draws)
     dims = [d for s in shapes.values() for d in s if isinstance(d, int)]
-    terms = top_terms(expr)
+    free_order = tuple(i for i in index_sizes if i in expr.free_indices)
+    terms = expand_terms(expr)
     term_values = tuple(
-        (sign, term, tuple(_reference_value(term, d, index_sizes, text) for d in draws))
+        (sign, term, tuple(spread(_reference_value(term, d, index_sizes, text), term, free_order,
+                                  index_sizes) for d in draws))
         for sign, term in terms) if len(terms) > 1 else ()
-    return Reference(expr, shapes, sizes, draws, results, index_sizes,
-                     tuple(i for i in index_sizes if i in expr.free_indices),
+    return Reference(expr, shapes, sizes, draws, results, index_sizes, free_order,
                      max([1, *dims, *sizes.values(), *index_sizes.values()]), term_values)
 
 
@@ -116,7 +117,20 @@ def answer_values(expr: Expr, ref: Reference, draws: tuple[dict, ...] | None = N
         return Verdict(False, "At random values of the symbols your answer is not a finite number "
                               "(log of a negative number? division by zero?), while the expected "
                               "result is.")
-    return [_like(v, r) for v, r in zip(values, ref.results, strict=True)]
+    return [_like(spread(v, expr, ref.free_order, ref.index_sizes), r)
+            for v, r in zip(values, ref.results, strict=True)]
+
+
+def spread(value: np.ndarray, expr: Expr, free_order: tuple[str, ...],
+           index_sizes: Mapping[str, int]) -> np.ndarray:
+    """An index-notation term with fewer free indices, repeated along the missing axes."""
+    if not free_order or value.ndim == len(free_order):
+        return value
+    mine = expr.free_indices
+    shape = [index_sizes[i] if i in mine else 1 for i in free_order]
+    if value.size != np.prod(shape):
+        return value
+    return np.broadcast_to(value.reshape(shape), [index_sizes[i] for i in free_order])
 
 
 def _like(value: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -150,6 +164,44 @@ def gradient_note(ref: Reference, wrt: str | None) -> str:
     if wrt is not None and same_shape(want, ref.shapes[wrt]) and not is_scalar(want):
         return f"a gradient has the shape of its variable {wrt} ({fmt(want)})"
     return f"the expected result is {fmt(want)}"
+
+
+def expand_terms(expr: Expr, limit: int = 16) -> list[tuple[int, Expr]]:
+    """Signed terms after multiplying out: ``(W@x - t) @ x.T`` -> ``W@x@x.T``, ``-t@x.T``.
+
+    Products, transposes and divisions by a scalar are distributed over sums; an expansion that
+    would give more than ``limit`` terms, or a shape that does not fit, keeps the node whole.
+    """
+    op, args = expr.op, expr.args
+    if op in ("add", "sub", "neg"):
+        out = [(s, t) for part in top_terms(expr) for s, t in _scaled_terms(part, limit)]
+    elif op in ("matmul", "mul", "outer"):
+        left, right = expand_terms(args[0], limit), expand_terms(args[1], limit)
+        if len(left) * len(right) > limit:
+            return [(1, expr)]
+        out = [(sl * sr, _rebuild(expr, (tl, tr))) for sl, tl in left for sr, tr in right]
+    elif op in ("T", "div"):
+        out = [(s, _rebuild(expr, (t, *args[1:]))) for s, t in expand_terms(args[0], limit)]
+    else:
+        out = [(1, expr)]
+    if len(out) > limit or any(t is None for _, t in out):
+        return [(1, expr)]
+    return out
+
+
+def _scaled_terms(part: tuple[int, Expr], limit: int) -> list[tuple[int, Expr]]:
+    sign, node = part
+    return [(sign * s, t) for s, t in expand_terms(node, limit)]
+
+
+def _rebuild(expr: Expr, args: tuple) -> Expr | None:
+    """``expr``'s operation on new operands (itself when they are unchanged)."""
+    if all(a is b for a, b in zip(args, expr.args, strict=True)):
+        return expr
+    try:
+        return make(expr.op, args, expr.data, expr.pos)
+    except ExprError:
+        return None
 
 
 def top_terms(expr: Expr) -> list[tuple[int, Expr]]:
