@@ -76,7 +76,8 @@ def run_sympy(expr, wrt, values, want):
         elapsed = time.perf_counter() - t0
         subs = {to_sympy(parse(n, S)): sp.ImmutableMatrix(v) for n, v in values.items()}
         num = _to_numbers(result.xreplace(subs).doit())
-        ok = close(num, want) or (num.size == want.size and close(num.reshape(want.T.shape).T, want))
+        flipped = num.size == want.size and close(num.reshape(want.T.shape).T, want)
+        ok = close(num, want) or flipped
     except Exception as err:  # sympy may refuse; that counts as not right
         return False, time.perf_counter() - t0, type(err).__name__
     return ok, elapsed, ""

@@ -84,8 +84,11 @@ class Derivation:
         return "\n".join(lines)
 
     def __str__(self) -> str:
-        out = [f"d/d{to_text(self.wrt)} of {to_text(self.expr)}"]
-        out += [f"  {n}. {s.why}\n     {s.latex}" for n, s in enumerate(self.steps, 1)]
+        from .latex_text import latex_to_text
+
+        out = [f"d/d{to_text(self.wrt)} of {to_text(self.expr)} ({self.layout} layout)"]
+        out += [f"  {n}. {latex_to_text(s.why)}\n       {latex_to_text(s.latex)}"
+                for n, s in enumerate(self.steps, 1)]
         out.append(f"  index form:  {self.index_text}")
         out.append(f"  matrix form: {self.matrix_form or '(none: a tensor with 3 or 4 indices)'}")
         return "\n".join(out)
@@ -158,8 +161,10 @@ class _Deriver:
 
     def differentiate(self) -> list[Term]:
         tree = expand(self.e, *self.out_idx, self.names)
+        has_sums = "\\sum" in tree_latex(tree)
         self.add(f"{self.lhs(False)} = {tree_latex(tree)}",
-                 "Write one entry as a sum (coordinate form, definition of the matrix product).")
+                 "Write one entry as a sum (coordinate form, definition of the matrix product)."
+                 if has_sums else "Start from the expression itself: there are no sums to write.")
         terms = distribute(tree)
         flat = terms_latex(terms)
         if flat != tree_latex(tree):
@@ -198,9 +203,9 @@ class _Deriver:
         if "inv" in ops:
             rules.append(r"$d(M^{-1}) = -M^{-1}\,dM\,M^{-1}$")
         if "det" in ops:
-            rules.append(r"Jacobi's formula $d\det M = \det M\,\operatorname{tr}(M^{-1}dM)$")
+            rules.append(r"Jacobi's formula $d(\det M) = \det M\,\operatorname{tr}(M^{-1}dM)$")
         if ops & {"log", "pow"}:
-            rules.append(r"the chain rule $d\log s = s^{-1}ds$, $d s^p = p s^{p-1} ds$")
+            rules.append(r"the chain rule $d(\log s) = s^{-1}ds$, $d(s^p) = p s^{p-1} ds$")
         return "Evaluate each derivative: " + "; ".join(rules) + "."
 
     def matrix_form(self, terms: list[Term]) -> Expr | None:
@@ -295,9 +300,9 @@ def jacobian_from_terms(d: Derivation, values: Mapping[str, object]) -> np.ndarr
 
 def cross_check(d: Derivation, shapes: dict, seed: int = 0, tol: float = 1e-5) -> float:
     """Compare index form and matrix form with finite differences; raise if they disagree."""
-    from .sampling import sample_values
+    from .sampling import dim_sizes, sample_values
 
-    values = sample_values(shapes, seed)
+    values, sizes = sample_values(shapes, seed), dim_sizes(shapes, seed)
     wrt = d.wrt.data
     base = {k: v for k, v in values.items()}
 
@@ -311,7 +316,7 @@ def cross_check(d: Derivation, shapes: dict, seed: int = 0, tol: float = 1e-5) -
     err = _rel_err(numeric, claimed)
     if d.matrix_expr is not None:
         base[wrt] = values[wrt]
-        m = evaluate(d.matrix_expr, base)
+        m = evaluate(d.matrix_expr, base, sizes=sizes)
         expected = _layout_view(numeric, d)
         err = max(err, _rel_err(expected, np.reshape(m, expected.shape)))
     if not err < tol:

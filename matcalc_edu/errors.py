@@ -1,6 +1,6 @@
-"""The one error type of the expression language: a plain-language message plus where and what kind.
+"""The error type of the expression language: a plain-language message, where, and what kind.
 
-Graders turn ``ExprError.kind`` into a verdict's diagnosis, so every message is written for a student.
+Graders turn ``ExprError.kind`` into a verdict's diagnosis; every message is written for a student.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ KINDS = ("parse", "unknown_symbol", "invalid_operation", "shape")
 
 
 class ExprError(ValueError):
-    """A malformed or meaningless expression; ``kind`` is one of ``KINDS``, ``pos`` a 0-based column."""
+    """A malformed or meaningless expression; ``kind`` is in ``KINDS``, ``pos`` a 0-based column."""
 
     def __init__(self, message: str, kind: str = "parse", pos: int | None = None) -> None:
         super().__init__(message)

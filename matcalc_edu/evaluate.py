@@ -14,7 +14,8 @@ from .errors import ExprError
 from .expr import Expr
 
 
-def bind_values(expr_shapes: Mapping[str, tuple], values: Mapping[str, object]) -> tuple[dict, dict]:
+def bind_values(expr_shapes: Mapping[str, tuple],
+                values: Mapping[str, object]) -> tuple[dict, dict]:
     """Convert values to float arrays (vectors as columns) and learn the size of each named dim."""
     arrays, sizes = {}, {}
     for name, shape in expr_shapes.items():
@@ -28,7 +29,8 @@ def bind_values(expr_shapes: Mapping[str, tuple], values: Mapping[str, object]) 
         for want, got in zip(shape, a.shape):
             if isinstance(want, str):
                 if sizes.setdefault(want, got) != got:
-                    raise ValueError(f"dimension {want} is {sizes[want]} elsewhere but {got} in {name}")
+                    raise ValueError(f"dimension {want} is {sizes[want]} elsewhere "
+                                     f"but {got} in {name}")
             elif want != got:
                 raise ValueError(f"value of {name} has shape {a.shape}, expected {shape}")
         arrays[name] = a
@@ -67,6 +69,9 @@ class _Context:
         self.index_sizes = dict(index_sizes)
 
     def dim(self, d) -> int:
+        if isinstance(d, str) and d not in self.sizes:
+            raise ExprError(f"the size {d} is not known here: give it in sizes",
+                            "invalid_operation")
         return self.sizes[d] if isinstance(d, str) else d
 
     def grid(self, name: str, size: int) -> np.ndarray:
@@ -77,12 +82,15 @@ class _Context:
 
 
 def evaluate(expr: Expr, values: Mapping[str, object],
-             indices: Mapping[str, int] | None = None) -> np.ndarray:
+             indices: Mapping[str, int] | None = None,
+             sizes: Mapping[str, int] | None = None) -> np.ndarray:
     """Evaluate ``expr``; for index notation the result has one axis per free index.
 
     The free indices come in the order of ``indices`` (their sizes) when given, else sorted.
+    ``sizes`` gives named dimensions that no symbol of ``expr`` carries (as in ``eye(n)``).
     """
-    arrays, sizes = bind_values(symbols_of(expr), values)
+    arrays, learned = bind_values(symbols_of(expr), values)
+    sizes = {**(sizes or {}), **learned}
     missing = set(symbols_of(expr)) - set(arrays)
     if missing:
         raise ValueError(f"no value given for {', '.join(sorted(missing))}")
@@ -162,8 +170,9 @@ def _idx(e: Expr, ctx: _Context):
             continue
         runs = ctx.index_sizes[name]
         if runs > size:
-            raise ExprError(f"index {name} runs over {runs} values but {e.args[0].text or 'the array'}"
-                            f" has only {size} there", "invalid_operation", e.pos)
+            what = e.args[0].text or "the array"
+            raise ExprError(f"index {name} runs over {runs} values but {what} has only {size} "
+                            "there", "invalid_operation", e.pos)
         picks.append(ctx.grid(name, runs))
     return base[tuple(picks)]
 

@@ -33,7 +33,8 @@ FIELDS = {
     "id", "title", "prompt", "symbols", "wrt", "answer", "indices", "hints", "mistakes",
     "points", "show_solution_after", "explanation", "variants",
 }
-REQUIRED = ("id", "title", "prompt", "symbols", "answer")
+REQUIRED = ("id", "title")
+REQUIRED_SPEC = ("prompt", "symbols", "answer")  # may also come from each `choose` alternative
 CHOOSE_FIELDS = {"prompt", "symbols", "wrt", "answer", "indices", "hints", "mistakes",
                  "explanation"}
 VARIANT_FIELDS = {"sizes", "rename", "choose"}
@@ -117,14 +118,14 @@ class Exercise:
 
     def variant(self, student: str | None = None) -> Variant:
         """The student's variant (default: the current student), the same on every call."""
-        who = _student(student)
+        who = current_student(student)
         choice, picks, sizes = var.draw(
             var.rng_for(who, self.id),
             len(self.alternatives) if len(self.alternatives) > 1 else 0,
             self.rename,
             self.sizes,
         )
-        mapping = {g[0]: g[p] for g, p in zip(self.rename, picks) if p}
+        mapping = {g[0]: g[p] for g, p in zip(self.rename, picks, strict=True) if p}
         key = var.variant_key(choice if len(self.alternatives) > 1 else None, picks, sizes)
         return _apply(self.id, key, self.alternatives[choice], mapping, sizes)
 
@@ -159,8 +160,8 @@ def _apply(
     )
 
 
-def _student(student: str | None) -> str:
-    """The given student id, else the current one from the progress log's rules."""
+def current_student(student: str | None = None) -> str:
+    """The given student id, else the current one (``progress_log.student_id()``)."""
     if student is not None and str(student).strip():
         return str(student).strip()
     from .progress_log import student_id
@@ -275,6 +276,9 @@ def _alternatives(table: dict, choose: object, where: _Where) -> tuple[_Spec, ..
 
 def _spec(table: dict, where: _Where, ctx: str = "") -> _Spec:
     """Validate the gradable fields of one alternative (symbols, answer, indices, mistakes)."""
+    missing = [f for f in REQUIRED_SPEC if f not in table]
+    if missing:
+        raise where.error(f"{ctx}missing required field(s) {', '.join(missing)}")
     symbols = _symbols(table.get("symbols"), where, ctx)
     wrt = table.get("wrt")
     if wrt is not None and (not isinstance(wrt, str) or wrt not in symbols):
@@ -395,7 +399,8 @@ def _rename(value: object, specs: Sequence[_Spec], where: _Where) -> tuple[tuple
     if not isinstance(value, list) or not value:
         raise where.error("'variants.rename' must be a list of name lists, e.g. [[\"W\", \"V\"]]")
     symbols = set().union(*(s.symbols for s in specs))
-    taken = symbols | set().union(*(_dims(s.symbols) | set(s.indices or {}) for s in specs))
+    taken = symbols | set().union(*(_dims(s.symbols) | set(s.indices or {}) | _names(s)
+                                    for s in specs))
     seen: set[str] = set()
     groups = []
     for n, group in enumerate(value, 1):
@@ -406,12 +411,19 @@ def _rename(value: object, specs: Sequence[_Spec], where: _Where) -> tuple[tuple
             raise where.error(f"variants.rename #{n}: {group[0]} is not a symbol "
                               f"({', '.join(sorted(symbols))})")
         clash = [g for g in group[1:] if g in taken or g in RESERVED_NAMES]
-        if clash or len(set(group)) < len(group) or seen & set(group):
-            raise where.error(f"variants.rename #{n}: names must be new and unique "
-                              f"(clash: {', '.join(clash or sorted(seen & set(group))) or 'a repeat'})")
+        clash += sorted(seen & set(group)) + [g for g in set(group) if group.count(g) > 1]
+        if clash:
+            raise where.error(f"variants.rename #{n}: {', '.join(clash)} is already used in "
+                              "this exercise (names must be new and appear once)")
         seen |= set(group)
         groups.append(tuple(group))
     return tuple(groups)
+
+
+def _names(spec: _Spec) -> set[str]:
+    """Every name the text of a spec uses in math or code, so renaming cannot collide with it."""
+    texts = [spec.prompt, spec.explanation, *spec.hints, *(m.feedback for m in spec.mistakes)]
+    return set().union(*(var.text_names(t) for t in texts))
 
 
 def _text(table: dict, field: str, where: _Where, ctx: str = "", default: str | None = None) -> str:
@@ -496,15 +508,16 @@ def check(exercise_id: str, answer: str, student: str | None = None, *,
           record: bool = True) -> Verdict:
     """Grade ``answer`` against the student's variant, add tailored feedback, log the attempt."""
     ex = exercise(exercise_id)
-    who = _student(student)
-    return grade(ex, ex.variant(who), answer, record=record)
+    who = current_student(student)
+    return grade(ex, ex.variant(who), answer, record=record, student=who)
 
 
-def grade(ex: Exercise, variant: Variant, answer: str, *, record: bool = True) -> Verdict:
+def grade(ex: Exercise, variant: Variant, answer: str, *, record: bool = True,
+          student: str | None = None) -> Verdict:
     """Check against a known variant (the widget keeps its own), then log unless told not to."""
     verdict = _verdict(variant, answer)
     if record:
-        verdict = _record(ex, variant, answer, verdict)
+        verdict = _record(ex, variant, answer, verdict, student)
     return verdict
 
 
@@ -539,11 +552,13 @@ def _mistake_feedback(variant: Variant, answer: str) -> str | None:
     return None
 
 
-def _record(ex: Exercise, variant: Variant, answer: str, verdict: Verdict) -> Verdict:
+def _record(ex: Exercise, variant: Variant, answer: str, verdict: Verdict,
+            student: str | None) -> Verdict:
     """Append the attempt to the progress log; on failure keep the verdict and add a note."""
     from .progress_log import ProgressLogError, append_attempt
 
     record = {
+        "student": current_student(student),
         "exercise": ex.id,
         "variant": variant.key,
         "answer": answer if isinstance(answer, str) else repr(answer)[:500],

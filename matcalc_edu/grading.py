@@ -8,6 +8,7 @@ Every answer string gets a ``Verdict``; only a broken reference (the author's fa
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import replace
 from functools import lru_cache
@@ -24,7 +25,7 @@ from .grading_reference import (
     gradient_note,
     same_shape,
 )
-from .parser import parse
+from .parser import FUNCTIONS, parse
 from .plain_latex import to_latex
 from .shapes import Shape, fmt, normalize_shapes
 from .verdict import DIAGNOSES, Verdict
@@ -61,11 +62,18 @@ def preview(answer: str, shapes: Mapping[str, object]) -> tuple[str | None, str 
     if not isinstance(answer, str):
         return None, "an answer must be text"
     try:
-        return to_latex(parse(answer, shapes)), None
+        return to_latex(_quiet_parse(answer, shapes)), None
     except ExprError as err:
         return None, error_verdict(err).message
     except Exception:  # noqa: BLE001 - the preview runs on every keystroke and must not crash
         return None, "the expression cannot be read"
+
+
+def _quiet_parse(answer: str, shapes: Mapping[str, object]) -> Expr:
+    """``parse``, without Python's SyntaxWarnings (e.g. for ``2x``) reaching the notebook."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        return parse(answer, shapes)
 
 
 def _shape_key(shapes: Mapping[str, object]) -> tuple:
@@ -91,15 +99,17 @@ def error_verdict(err: ExprError) -> Verdict:
         message += f" (column {err.pos + 1})"
     if err.kind in ("shape", "invalid_operation"):
         message = "your expression is not defined: " + message
-    return Verdict(False, message[0].upper() + message[1:], _ERROR_DIAGNOSIS.get(err.kind,
-                                                                                 "invalid_operation"))
+    first = message.split("(", 1)[0].split(" ", 1)[0]
+    if first not in FUNCTIONS:  # "eye(n) needs ..." keeps its lower-case function name
+        message = message[:1].upper() + message[1:]
+    return Verdict(False, message, _ERROR_DIAGNOSIS.get(err.kind, "invalid_operation"))
 
 
 def _grade(answer: str, ref: Reference, wrt: str | None) -> Verdict:
     if not isinstance(answer, str):
         return Verdict(False, f"An answer must be text, not {type(answer).__name__}.", "parse")
     try:
-        expr = parse(answer, ref.shapes)
+        expr = _quiet_parse(answer, ref.shapes)
     except ExprError as err:
         return error_verdict(err)
     verdict = _form_problem(expr, ref) or _size_problem(expr, ref)

@@ -48,7 +48,8 @@ class Identity:
         if self.kind == "rule":
             return self.latex
         form = self.gradient if layout == "gradient" else self.numerator
-        lhs = rf"\nabla_{{{self.wrt}}}" if layout == "gradient" else rf"\frac{{\partial}}{{\partial {self.wrt}}}"
+        lhs = (rf"\nabla_{{{self.wrt}}}" if layout == "gradient"
+               else rf"\frac{{\partial}}{{\partial {self.wrt}}}")
         return f"{lhs} \\left({to_latex(parse(self.expr, self.shapes))}\\right) = " \
                f"{to_latex(parse(form, self.shapes))}"
 

@@ -23,7 +23,8 @@ def mark_partials(terms: list[Term], wrt: Entry) -> list[Term]:
     for t in terms:
         for m, f in enumerate(t.factors):
             if depends_on(f, name):
-                out.append(replace(t, factors=t.factors[:m] + (Partial(f, wrt),) + t.factors[m + 1:]))
+                marked = t.factors[:m] + (Partial(f, wrt),) + t.factors[m + 1:]
+                out.append(replace(t, factors=marked))
     return out
 
 
@@ -58,7 +59,8 @@ def d_factor(f: Entry, wrt: Entry, names: IndexNames) -> list[Term]:
     """The derivative of one factor with respect to the entry ``wrt`` = X_kl, as terms."""
     op = f.mat.op
     if op == "sym":
-        deltas = tuple(Delta(a, b) for a, b in ((f.row, wrt.row), (f.col, wrt.col)) if a is not None)
+        pairs = ((f.row, wrt.row), (f.col, wrt.col))
+        deltas = tuple(Delta(a, b) for a, b in pairs if a is not None)
         return [Term(Fraction(1), deltas)]
     if op == "inv":
         return _d_inverse(f, wrt, names)
@@ -144,8 +146,8 @@ def has_sifting(terms: list[Term]) -> bool:
                for t in terms for f in t.factors)
 
 
-def _merge_powers(t: Term) -> Term | None:
-    """s^p · s^q = s^(p+q) for scalar factors such as det(X) and 1/det(X); None if it cancels to 0."""
+def _merge_powers(t: Term) -> Term:
+    """s^p · s^q = s^(p+q) for scalar factors such as det(X) and 1/det(X)."""
     powers: dict[str, tuple[Expr, Fraction]] = {}
     rest = []
     for f in t.factors:

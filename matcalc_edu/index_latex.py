@@ -52,7 +52,8 @@ def term_latex(t: Term, pull: bool = False, first: bool = True) -> str:
         body += (" " if body else "") + _sigma(t.sums) + " ".join(factor_latex(f) for f in inside)
     if not body:
         body = "1" if abs(t.coeff) == 1 else ""
-    return (_coeff_text(t.coeff, first) + body).strip() if first else _coeff_text(t.coeff, first) + body
+    text = _coeff_text(t.coeff, first) + body
+    return text.strip() if first else text
 
 
 def terms_latex(terms: list[Term], pull: bool = False) -> str:

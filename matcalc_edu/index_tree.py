@@ -17,7 +17,7 @@ Index = str | None  # None stands for a dimension of size 1 (a vector's other si
 
 @dataclass(frozen=True)
 class Entry:
-    """One entry of a matrix-valued node: ``mat[row, col]`` (a symbol, ``inv(M)``, ``det(M)``...)."""
+    """One entry of a node: ``mat[row, col]`` (a symbol, ``inv(M)``, ``det(M)``, ...)."""
 
     mat: Expr
     row: Index = None

@@ -7,9 +7,8 @@ A dimension is a positive int or a name such as ``"m"``, for symbolic display.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Union
 
-Dim = Union[int, str]
+Dim = int | str
 Shape = tuple  # () or (Dim, Dim)
 
 MAX_DIM = 200

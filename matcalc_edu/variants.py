@@ -71,10 +71,23 @@ def rename_markdown(text: str, mapping: Mapping[str, str]) -> str:
     parts = CODE_SPAN.split(text)
     codes = CODE_SPAN.findall(text)
     out = [MATH_SPAN.sub(math, parts[0])]
-    for snippet, rest in zip(codes, parts[1:]):
+    for snippet, rest in zip(codes, parts[1:], strict=True):
         out.append(rename_expr(snippet, mapping))
         out.append(MATH_SPAN.sub(math, rest))
     return "".join(out)
+
+
+def text_names(text: str) -> set[str]:
+    """Names the math and code spans of Markdown text use (what renaming could touch)."""
+    names: set[str] = set()
+    for code in CODE_SPAN.findall(text):
+        names.update(EXPR_NAME.findall(code))
+    for span in MATH_SPAN.findall(CODE_SPAN.sub(" ", text)):
+        for word in MATH_TOKEN.findall(span):
+            if not word.startswith("\\"):
+                names.add(word)
+                names.update(LETTER.findall(word))
+    return names
 
 
 def fill_placeholders(text: str, values: Mapping[str, object]) -> str:
@@ -90,7 +103,7 @@ def size_choices(sizes: Mapping[str, Sequence[int]]) -> list[dict[str, int]]:
     combos = itertools.islice(
         itertools.product(*(sizes[n] for n in names)), MAX_SIZE_COMBINATIONS
     )
-    return [dict(zip(names, c)) for c in combos if len(set(c)) == len(c)]
+    return [dict(zip(names, c, strict=True)) for c in combos if len(set(c)) == len(c)]
 
 
 def draw(
