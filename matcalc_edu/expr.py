@@ -43,10 +43,35 @@ class Expr:
         """True when the subtree uses index notation anywhere."""
         return self.op in ("idx", "delta", "sum") or any(a.has_index for a in self.args)
 
-    def __repr__(self) -> str:
+    def evaluate(self, values: dict, indices: dict | None = None) -> Any:
+        """The value for concrete arrays (see evaluate.py); index forms need ``indices``."""
+        from .evaluate import evaluate
+
+        return evaluate(self, values, indices)
+
+    @property
+    def latex(self) -> str:
+        """LaTeX of the expression, e.g. ``\\left(W x - t\\right) x^{\\top}``."""
+        from .render import to_latex
+
+        return to_latex(self)
+
+    def to_sympy(self) -> Any:
+        """The sympy form: MatrixSymbol algebra, or Indexed/KroneckerDelta/Sum for index forms."""
+        from .render import to_sympy
+
+        return to_sympy(self)
+
+    def _repr_latex_(self) -> str:
+        return f"${self.latex}$"
+
+    def __str__(self) -> str:
         from .render import to_text
 
-        return f"<{to_text(self)} : {fmt(self.shape)}>"
+        return to_text(self)
+
+    def __repr__(self) -> str:
+        return f"<{self} : {fmt(self.shape)}>"
 
 
 def _name(e: Expr) -> str:

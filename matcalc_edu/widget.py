@@ -81,8 +81,10 @@ class ExerciseWidget(w.VBox):
             layout=w.Layout(flex="1 1 auto", width="auto"),
         )
         self.preview = w.HTMLMath(PREVIEW_IDLE)
-        self.check_button = w.Button(description="Check", button_style="primary", icon="check",
-                                     tooltip="Check your answer (Enter in the answer box works too)")
+        self.check_button = w.Button(
+            description="Check", button_style="primary", icon="check",
+            tooltip="Check your answer (Enter in the answer box works too)",
+        )
         self.hint_button = w.Button(icon="lightbulb-o", tooltip="Reveal the next hint")
         self.hints = w.HTMLMath("")
         self.solution_button = w.Button(description="Show solution", icon="eye",
@@ -132,7 +134,7 @@ class ExerciseWidget(w.VBox):
         """Grade the current answer, log it, and show the verdict."""
         answer = self.answer.value
         if not answer.strip():
-            self.feedback.value = _panel(None, "<p>Type an answer first.</p>")
+            self.feedback.value = _panel(self._state(), "<p>Type an answer first.</p>")
             return
         verdict = bank.grade(self.exercise, self.variant, answer, record=self.record,
                              student=self.student)
@@ -165,6 +167,10 @@ class ExerciseWidget(w.VBox):
 
     # ------------------------------------------------------------------ state
 
+    def _state(self) -> bool | None:
+        """Solved (True), tried without success (False) or not attempted (None)."""
+        return True if self.solved else (None if not self.attempts else False)
+
     def _solution_allowed(self) -> bool:
         return self.attempts >= self.exercise.show_solution_after
 
@@ -175,7 +181,7 @@ class ExerciseWidget(w.VBox):
                                         if n_hints else "No hints")
         self.hint_button.disabled = self.hints_shown >= n_hints
         self.solution_button.layout.display = None if self._solution_allowed() else "none"
-        state = True if self.solved else (None if not self.attempts else False)
+        state = self._state()
         if not self.feedback.value:
             earlier = f"<p>Earlier attempts: {self.attempts}.</p>" if self.attempts else ""
             self.feedback.value = _panel(state, earlier)
@@ -216,7 +222,7 @@ def _preview_html(answer: str, shapes: dict) -> str:
     latex, error = _preview(answer, shapes)
     if latex is not None:
         return f"Read as: ${html.escape(latex, quote=False)}$"
-    return f"<span class='matcalc-preview-error'>Cannot read yet: {to_html(error or '')}</span>"
+    return f"<div class='matcalc-preview-error'>Cannot read yet: {to_html(error or '')}</div>"
 
 
 def _shapes_html(v: bank.Variant) -> str:

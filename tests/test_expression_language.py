@@ -94,3 +94,13 @@ def test_latex_and_sympy_forms():
     idx = to_sympy(parse("delta(i,k)*C[l,j]", S))
     i, k, l, j = sp.symbols("i k l j")
     assert idx == sp.KroneckerDelta(i, k) * sp.IndexedBase("C")[l, j]
+
+
+def test_parsed_object_has_shape_evaluate_latex_and_sympy():
+    e = parse("(W@x - t) @ x.T", S)
+    assert e.shape == (3, 2)
+    assert np.allclose(e.evaluate(V), (V["W"] @ V["x"] - V["t"]) @ V["x"].T)
+    assert e.latex == r"\left(W x - t\right) x^{\top}"
+    assert e._repr_latex_() == f"${e.latex}$"
+    assert str(e.to_sympy()) == "(W*x - t)*x.T"
+    assert str(e) == "(W@x - t) @ x.T"
