@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-from . import cli_math
+from . import cli_grade, cli_math
 
 PROG = "matcalc-edu"
 DEFAULT_COURSE_DIR = "matcalc-edu-course"
@@ -130,15 +130,14 @@ def _run_progress(args: argparse.Namespace) -> int:
     return 0
 
 
-def _chapters_from_ids(records: list[dict[str, Any]]) -> dict[str, list[str]]:
-    """Chapters of the attempted exercises, by id prefix, until the exercise bank provides them."""
-    from .progress_log import chapters_by_prefix
+def _chapters_from_bank(records: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Every chapter of the exercise bank with its exercise ids (unattempted ones count too)."""
+    from .progress_view import bank_chapters
 
-    ids = [r["exercise"] for r in records if isinstance(r.get("exercise"), str)]
-    return chapters_by_prefix(ids)
+    return bank_chapters(records)
 
 
-chapters_provider: Callable[[list[dict[str, Any]]], dict[str, list[str]]] = _chapters_from_ids
+chapters_provider: Callable[[list[dict[str, Any]]], dict[str, list[str]]] = _chapters_from_bank
 
 
 def format_progress(rows: Sequence[Any]) -> str:
@@ -149,6 +148,43 @@ def format_progress(rows: Sequence[Any]) -> str:
     table = [header, *body, total]
     width = max(len(row[0]) for row in table)
     return "\n".join(f"{c:<{width}}  {s:>6}  {a:>9}" for c, s, a in table)
+
+
+def _add_check(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``check``."""
+    parser.add_argument("exercise_id", metavar="EXERCISE_ID", help="e.g. ch04.single-layer")
+    parser.add_argument("answer", metavar="ANSWER", help='e.g. "(W@x - t) @ x.T" (quote it)')
+    parser.add_argument("--student", help="whose variant to check against (default: you)")
+    parser.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    parser.add_argument("--no-record", action="store_true", help="do not log the attempt")
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    """Grade one answer against the student's variant; exit 0 when correct, 1 when not."""
+    import json
+
+    from .exercise_bank import current_student, exercise, grade
+
+    ex = exercise(args.exercise_id)
+    student = current_student(args.student)
+    variant = ex.variant(student)
+    verdict = grade(ex, variant, args.answer, record=not args.no_record, student=student)
+    if args.json:
+        print(json.dumps({**verdict.to_dict(), "exercise": ex.id, "variant": variant.key}))
+    else:
+        print(format_verdict(verdict))
+    return 0 if verdict.correct else 1
+
+
+def format_verdict(verdict: Any) -> str:
+    """A verdict as plain lines: state word (and mistake type), message, how it was read."""
+    head = "Correct" if verdict.correct else "Not yet"
+    if verdict.diagnosis:
+        head += f" (mistake type: {verdict.diagnosis})"
+    lines = [head, verdict.message]
+    if verdict.read_as:
+        lines.append(f"Read as: {verdict.read_as}")
+    return "\n".join(lines)
 
 
 COMMANDS: dict[str, Command] = {
@@ -162,10 +198,14 @@ COMMANDS: dict[str, Command] = {
     "progress": Command(
         "show solved and attempted exercises per chapter", _add_progress, _run_progress
     ),
+    "check": Command("check an answer to an exercise (exit 0 correct, 1 not)", _add_check,
+                     _run_check),
     "derive": Command("print the index-notation derivation of a derivative",
                       cli_math.add_derive, cli_math.run_derive),
     "identities": Command("derive and verify the identity table",
                           cli_math.add_identities, cli_math.run_identities),
+    "grade": Command("grade collected progress logs into a CSV (instructors)",
+                     cli_grade.add_grade, cli_grade.run_grade),
 }
 
 
@@ -234,6 +274,8 @@ def _report_error(exc: Exception) -> int:
 def _is_plain(exc: Exception) -> bool:
     """Whether ``exc`` carries a message written for the user."""
     from .course_files import CourseFilesError
+    from .exercise_bank import ExerciseBankError
     from .progress_log import ProgressLogError
 
-    return isinstance(exc, (CliError, CourseFilesError, ProgressLogError, OSError))
+    plain = (CliError, CourseFilesError, ExerciseBankError, ProgressLogError, OSError)
+    return isinstance(exc, plain)

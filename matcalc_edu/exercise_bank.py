@@ -138,7 +138,7 @@ def _apply(
 ) -> Variant:
     """Turn one alternative into a variant: rename symbols, fill sizes and placeholders."""
     wrt = mapping.get(spec.wrt, spec.wrt) if spec.wrt else None
-    values: dict[str, object] = {**sizes, **({"wrt": spec.wrt} if spec.wrt else {})}
+    values: dict[str, object] = {**sizes, **({"wrt": wrt} if wrt else {})}  # new names
 
     def text(s: str) -> str:
         return var.rename_markdown(var.fill_placeholders(s, values), mapping)
@@ -495,7 +495,7 @@ def exercise(exercise_id: str) -> Exercise:
     bank = _bank()
     if isinstance(exercise_id, str) and exercise_id.strip() in bank:
         return bank[exercise_id.strip()]
-    close = difflib.get_close_matches(str(exercise_id), list(bank), n=4, cutoff=0.5)
+    close = difflib.get_close_matches(str(exercise_id), list(bank), n=3, cutoff=0.75)
     hint = f" Did you mean {', '.join(close)}?" if close else ""
     raise UnknownExerciseError(f"There is no exercise {exercise_id!r}.{hint} "
                                "matcalc_edu.exercises() lists them all.")

@@ -17,11 +17,13 @@ from .errors import ExprError
 from .evaluate import all_indices
 from .expr import Expr
 from .grading_diagnosis import diagnose, transpose_verdict
+from .grading_indices import nodes
 from .grading_reference import (
     Reference,
     all_close,
     answer_values,
     build_reference,
+    describe,
     gradient_note,
     same_shape,
 )
@@ -64,7 +66,7 @@ def preview(answer: str, shapes: Mapping[str, object]) -> tuple[str | None, str 
     try:
         return to_latex(_quiet_parse(answer, shapes)), None
     except ExprError as err:
-        return None, error_verdict(err).message
+        return None, _error_verdict(err).message
     except Exception:  # noqa: BLE001 - the preview runs on every keystroke and must not crash
         return None, "the expression cannot be read"
 
@@ -92,7 +94,7 @@ def _reference(text: str, shape_items: tuple, index_items: tuple, seed: int) -> 
     return replace(ref, budget=max(COST_FLOOR, COST_FACTOR * cost))
 
 
-def error_verdict(err: ExprError) -> Verdict:
+def _error_verdict(err: ExprError) -> Verdict:
     """A verdict for an answer that cannot be read or is undefined (e.g. ``W @ t``)."""
     message = err.message
     if err.kind == "parse" and err.pos is not None and "column" not in message:
@@ -111,7 +113,7 @@ def _grade(answer: str, ref: Reference, wrt: str | None) -> Verdict:
     try:
         expr = _quiet_parse(answer, ref.shapes)
     except ExprError as err:
-        return error_verdict(err)
+        return _error_verdict(err)
     verdict = _form_problem(expr, ref) or _size_problem(expr, ref)
     if verdict is None:
         verdict = _grade_index(expr, ref) if ref.expr.has_index else _grade_matrix(expr, ref, wrt)
@@ -126,15 +128,15 @@ def _form_problem(expr: Expr, ref: Reference) -> Verdict | None:
                               f"written with its free indices ({names}), e.g. C[l, j] or "
                               "delta(i, k), and sum(..., r) for a sum. Your answer has no indices.")
     if expr.has_index and not ref.expr.has_index:
-        return Verdict(False, "This exercise asks for a matrix expression such as "
-                              f"(W@x - t) @ x.T for the whole {fmt(ref.expr.shape)} result, "
-                              "not index notation: write it without [i, j] indices.")
+        return Verdict(False, "This exercise asks for a matrix expression (numpy style, such "
+                              f"as A.T @ x) for the whole {describe(ref.expr.shape)} result, not "
+                              "index notation: write it without [i, j] indices.")
     return None
 
 
 def _size_problem(expr: Expr, ref: Reference) -> Verdict | None:
     """Refuse identity matrices bigger than the exercise and answers far too costly to compute."""
-    for node in _nodes(expr):
+    for node in nodes(expr):
         if node.op == "eye" and isinstance(node.data, int) and node.data > ref.max_dim:
             return Verdict(False, f"eye({node.data}) is bigger than any matrix in this exercise "
                                   f"(the largest size is {ref.max_dim}).", "invalid_operation")
@@ -144,24 +146,15 @@ def _size_problem(expr: Expr, ref: Reference) -> Verdict | None:
     return None
 
 
-def _nodes(expr: Expr):
-    """Every node of the tree, without recursion."""
-    stack = [expr]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(node.args)
-
-
 def _cost(expr: Expr, ref: Reference) -> float:
     """A rough count of the array operations computing ``expr`` takes for one draw."""
-    nodes = list(_nodes(expr))
+    all_nodes = list(nodes(expr))
     if expr.has_index:
         cells = 1.0
         for name in all_indices(expr):
             cells *= ref.index_sizes.get(name, ref.max_dim)
-        return float("inf") if cells > MAX_INDEX_CELLS else cells * len(nodes)
-    return float(sum(_node_cost(node, ref.sizes) for node in nodes))
+        return float("inf") if cells > MAX_INDEX_CELLS else cells * len(all_nodes)
+    return float(sum(_node_cost(node, ref.sizes) for node in all_nodes))
 
 
 def _node_cost(node: Expr, sizes: Mapping[str, int]) -> float:
@@ -194,7 +187,7 @@ def _shape_verdict(expr: Expr, ref: Reference, wrt: str | None) -> Verdict:
         values = answer_values(expr, ref)
         if not isinstance(values, Verdict) and all_close([v.T for v in values], ref.results):
             return transpose_verdict(ref, wrt)
-    return Verdict(False, f"Your answer is {fmt(expr.shape)}, but {gradient_note(ref, wrt)}.",
+    return Verdict(False, f"Your answer is {describe(expr.shape)}, but {gradient_note(ref, wrt)}.",
                    "shape")
 
 
@@ -202,8 +195,9 @@ def _grade_index(expr: Expr, ref: Reference) -> Verdict:
     free, want = expr.free_indices, ref.expr.free_indices
     unknown = sorted(free - set(ref.index_sizes))
     if unknown:
-        return Verdict(False, f"Index {unknown[0]} is not one of this exercise's indices "
-                              f"({', '.join(ref.free_order)}).", "unknown_symbol")
+        return Verdict(False, f"Index {unknown[0]} is free in your answer but is not one of this "
+                              f"exercise's indices ({', '.join(ref.free_order)}); if it is "
+                              f"summed over, write sum(..., {unknown[0]}).", "unknown_symbol")
     missing, extra = sorted(want - free), sorted(free - want)
     if missing or extra:
         return Verdict(False, _index_set_message(missing, extra, ref), "shape")

@@ -8,13 +8,14 @@ miss such as ``0.999 * answer`` for the answer.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .errors import ExprError
 from .evaluate import evaluate
 from .expr import Expr, make
+from .grading_indices import resolve_index_sizes, spread
 from .parser import parse
 from .sampling import dim_sizes, sample_values
 from .shapes import MAX_DIM, Shape, fmt, is_scalar
@@ -50,17 +51,27 @@ def build_reference(text: str, shapes: dict[str, Shape], indices: Mapping[str, i
         raise ValueError(f"the reference {text!r} is invalid: {err.message}") from None
     sizes = dim_sizes(shapes, seed)
     draws = tuple(_frozen(sample_values(shapes, seed, k, sizes)) for k in range(N_DRAWS))
-    index_sizes = _index_sizes(expr, indices, sizes, draws[0]) if expr.has_index else {}
-    results = tuple(_reference_value(expr, d, index_sizes, text) for d in draws)
+    index_sizes = _index_sizes(expr, indices, sizes) if expr.has_index else {}
     dims = [d for s in shapes.values() for d in s if isinstance(d, int)]
     free_order = tuple(i for i in index_sizes if i in expr.free_indices)
-    terms = expand_terms(expr)
-    term_values = tuple(
-        (sign, term, tuple(spread(_reference_value(term, d, index_sizes, text), term, free_order,
-                                  index_sizes) for d in draws))
-        for sign, term in terms) if len(terms) > 1 else ()
-    return Reference(expr, shapes, sizes, draws, results, index_sizes, free_order,
-                     max([1, *dims, *sizes.values(), *index_sizes.values()]), term_values)
+    ref = Reference(expr, shapes, sizes, draws, (), index_sizes, free_order,
+                    max([1, *dims, *sizes.values(), *index_sizes.values()]), ())
+    results = tuple(_reference_value(expr, d, ref, text) for d in draws)
+    return replace(ref, results=results, terms=_term_values(ref))
+
+
+def _term_values(ref: Reference) -> tuple:
+    """Each term of the multiplied-out reference with its values; () if there's one, or trouble."""
+    terms = expand_terms(ref.expr)
+    if len(terms) < 2:
+        return ()
+    try:
+        return tuple((sign, term, tuple(spread(_reference_value(term, d, ref, ""), term,
+                                               ref.free_order, ref.index_sizes)
+                                        for d in ref.draws))
+                     for sign, term in terms)
+    except ValueError:
+        return ()
 
 
 def _frozen(values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -69,9 +80,9 @@ def _frozen(values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return values
 
 
-def _index_sizes(expr: Expr, declared: Mapping[str, int | str], sizes: Mapping[str, int],
-                 draw: dict) -> dict[str, int]:
-    """Concrete sizes of the declared indices, plus the free ones the reference's arrays imply."""
+def _index_sizes(expr: Expr, declared: Mapping[str, int | str],
+                 sizes: Mapping[str, int]) -> dict[str, int]:
+    """Concrete sizes of the declared indices, then of the free ones the arrays imply (sorted)."""
     given = {}
     for name, size in declared.items():
         if isinstance(size, str) and size in sizes:
@@ -81,19 +92,27 @@ def _index_sizes(expr: Expr, declared: Mapping[str, int | str], sizes: Mapping[s
         else:
             raise ValueError(f"index {name} must run over 1..{MAX_DIM} values or a dimension "
                              f"name; got {size!r}")
-    free = expr.free_indices
     try:
-        shape = evaluate(expr, draw, given).shape
+        resolved = resolve_index_sizes(expr, given, sizes)
     except ExprError as err:
         raise ValueError(f"the reference cannot be computed: {err.message}") from None
-    order = [i for i in given if i in free] + sorted(free - set(given))
-    return {**given, **dict(zip(order, shape, strict=True))}
+    free = expr.free_indices
+    if free - set(resolved):
+        raise ValueError(f"cannot tell how far index {sorted(free - set(resolved))[0]} runs: "
+                         "give its size in indices")
+    return {**given, **{i: resolved[i] for i in sorted(free - set(given))}}
 
 
-def _reference_value(expr: Expr, values: dict, index_sizes: dict, text: str) -> np.ndarray:
+def compute(expr: Expr, values: dict, ref: Reference) -> np.ndarray:
+    """``expr`` at one draw of ``ref``'s symbols, with every index sized (may raise)."""
+    sizes = resolve_index_sizes(expr, ref.index_sizes, ref.sizes) if ref.index_sizes else {}
+    with np.errstate(all="ignore"):
+        return evaluate(expr, values, sizes)
+
+
+def _reference_value(expr: Expr, values: dict, ref: Reference, text: str) -> np.ndarray:
     try:
-        with np.errstate(all="ignore"):
-            result = evaluate(expr, values, index_sizes)
+        result = compute(expr, values, ref)
     except _NUMERIC_ERRORS as err:
         raise ValueError(f"the reference {text!r} cannot be computed: {err}") from None
     if not np.all(np.isfinite(result)):
@@ -105,8 +124,7 @@ def answer_values(expr: Expr, ref: Reference, draws: tuple[dict, ...] | None = N
                   ) -> list[np.ndarray] | Verdict:
     """The answer at every draw, shaped like the reference, or a verdict saying why it can't be."""
     try:
-        with np.errstate(all="ignore"):
-            values = [evaluate(expr, d, ref.index_sizes) for d in (draws or ref.draws)]
+        values = [compute(expr, d, ref) for d in (draws or ref.draws)]
     except ExprError as err:
         return Verdict(False, f"Your expression is not defined: {err.message}.",
                        "invalid_operation")
@@ -119,18 +137,6 @@ def answer_values(expr: Expr, ref: Reference, draws: tuple[dict, ...] | None = N
                               "result is.")
     return [_like(spread(v, expr, ref.free_order, ref.index_sizes), r)
             for v, r in zip(values, ref.results, strict=True)]
-
-
-def spread(value: np.ndarray, expr: Expr, free_order: tuple[str, ...],
-           index_sizes: Mapping[str, int]) -> np.ndarray:
-    """An index-notation term with fewer free indices, repeated along the missing axes."""
-    if not free_order or value.ndim == len(free_order):
-        return value
-    mine = expr.free_indices
-    shape = [index_sizes[i] if i in mine else 1 for i in free_order]
-    if value.size != np.prod(shape):
-        return value
-    return np.broadcast_to(value.reshape(shape), [index_sizes[i] for i in free_order])
 
 
 def _like(value: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -163,7 +169,12 @@ def gradient_note(ref: Reference, wrt: str | None) -> str:
     want = ref.expr.shape
     if wrt is not None and same_shape(want, ref.shapes[wrt]) and not is_scalar(want):
         return f"a gradient has the shape of its variable {wrt} ({fmt(want)})"
-    return f"the expected result is {fmt(want)}"
+    return f"the expected result is {describe(want)}"
+
+
+def describe(shape: Shape) -> str:
+    """``3×2``, or ``a scalar``, to follow 'is' in a message."""
+    return "a scalar" if shape == () else fmt(shape)
 
 
 def expand_terms(expr: Expr, limit: int = 16) -> list[tuple[int, Expr]]:

@@ -1,8 +1,9 @@
 """LaTeX for an ``Expr`` without importing sympy, for the grader's live preview and messages.
 
-It follows ``render.to_latex`` rule for rule; only symbol names are written by a small table
-(Greek letters, digits as subscripts) instead of ``sympy.latex``, because importing sympy takes
-a quarter of a second and a grading check must stay within milliseconds.
+It follows ``render.to_latex`` rule for rule, and writes symbol names as ``sympy.latex`` does
+(Greek letters, ``_`` subscripts, ``__`` superscripts, trailing digits) except for sympy's
+modifier suffixes such as ``xdot``, kept plain: importing sympy takes a quarter of a second and
+a grading check must stay within milliseconds.
 """
 
 from __future__ import annotations
@@ -17,18 +18,42 @@ FUNC_TEX = {"det": r"\det", "tr": r"\operatorname{tr}", "log": r"\log"}
 GREEK = frozenset(
     "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau "
     "upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega".split())
-_TRAILING_DIGITS = re.compile(r"^([A-Za-z]+)(\d+)$")
+_TRAILING_DIGITS = re.compile(r"^([^\W\d_]+)(\d+)$")
+
+
+def split_name(name: str) -> tuple[str, list[str], list[str]]:
+    """``x_a__b`` -> ``("x", ["b"], ["a"])``: base, superscripts, subscripts (sympy's rules)."""
+    pos, base, supers, subs = 0, None, [], []
+    while pos < len(name):
+        start = pos + 1 + (name[pos:pos + 2] == "__")
+        ends = [k for k in (name.find("^", start), name.find("_", start)) if k >= 0]
+        part, pos = name[pos:min(ends, default=len(name))], min(ends, default=len(name))
+        if base is None:
+            base = part
+        elif part.startswith("__"):
+            supers.append(part[2:])
+        elif part[:1] in "^_":
+            (supers if part[0] == "^" else subs).append(part[1:])
+    base = base or ""
+    if (m := _TRAILING_DIGITS.match(base)) is not None:
+        base, digits = m.groups()
+        subs.insert(0, digits)
+    return base, supers, subs
+
+
+def _greek(word: str) -> str:
+    return "\\" + word if word in GREEK else word
 
 
 def tex_name(name: str) -> str:
-    """``W`` -> ``W``, ``W1`` and ``W_1`` -> ``W_{1}``, ``alpha`` -> ``\\alpha`` (as sympy)."""
-    base, sub = name, ""
-    if "_" in name.strip("_"):
-        base, sub = name.strip("_").split("_", 1)
-    elif (m := _TRAILING_DIGITS.match(name)) is not None:
-        base, sub = m.groups()
-    base = "\\" + base if base in GREEK else base
-    return f"{base}_{{{sub}}}" if sub else base
+    """``W1`` and ``W_1`` -> ``W_{1}``, ``alpha`` -> ``\\alpha``: names as sympy writes them."""
+    base, supers, subs = split_name(name)
+    tex = _greek(base)
+    if supers:
+        tex += "^{" + " ".join(map(_greek, supers)) + "}"
+    if subs:
+        tex += "_{" + " ".join(map(_greek, subs)) + "}"
+    return tex
 
 
 def _prec(e: Expr) -> int:
@@ -81,10 +106,11 @@ def to_latex(e: Expr) -> str:
 def _to_latex_other(e: Expr) -> str:
     """Transposes, functions and index notation."""
     op, a = e.op, e.args
-    if op == "T":
-        return _wrap(a[0], 6) + r"^{\top}"
-    if op == "inv":
-        return _wrap(a[0], 6) + "^{-1}"
+    if op in ("T", "inv"):
+        sup = r"^{\top}" if op == "T" else "^{-1}"
+        if a[0].op in ("T", "inv", "pow"):  # no double exponent: (X^{-1})^{T}
+            return rf"\left({to_latex(a[0])}\right){sup}"
+        return _wrap(a[0], 6) + sup
     if op in FUNC_TEX:
         return FUNC_TEX[op] + r"\left(" + to_latex(a[0]) + r"\right)"
     if op == "outer":

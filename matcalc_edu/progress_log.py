@@ -131,10 +131,11 @@ def _complete(record: dict[str, Any]) -> dict[str, Any]:
     full = dict(record)
     full.update(
         time=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
-        student=student_id(),
         version=__version__,
         v=SCHEMA_VERSION,
     )
+    if not isinstance(full.get("student"), str) or not full["student"]:
+        full["student"] = student_id()  # a caller-given student (check --student) wins
     return full
 
 

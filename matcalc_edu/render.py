@@ -1,5 +1,8 @@
 """Write an ``Expr`` back out: as expression-language text, as LaTeX, or as a sympy object.
 
+LaTeX comes from plain_latex.py, which needs no sympy (grading must stay fast); sympy is
+imported only when ``to_sympy`` is called.
+
 The text form is what ``Derivation.matrix_form`` returns and what students can type back in.
 """
 
@@ -7,13 +10,13 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-import sympy as sp
-
 from .expr import Expr
+from .plain_latex import to_latex
+
+__all__ = ["to_text", "to_latex", "to_sympy"]
 
 PREC = {"add": 1, "sub": 1, "mul": 2, "div": 2, "matmul": 2, "neg": 3, "pow": 4, "T": 5}
 FUNC_TEXT = {"inv": "inv", "det": "det", "tr": "tr", "log": "log", "outer": "outer"}
-FUNC_TEX = {"det": r"\det", "tr": r"\operatorname{tr}", "log": r"\log"}
 
 
 def _prec(e: Expr) -> int:
@@ -25,7 +28,9 @@ def _prec(e: Expr) -> int:
 
 
 def _fraction_text(value: Fraction) -> str:
-    return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+    if value.denominator == 1:
+        return str(value.numerator)
+    return f"{value.numerator}/{value.denominator}"
 
 
 def to_text(e: Expr, tight: bool = False) -> str:
@@ -54,7 +59,8 @@ def to_text(e: Expr, tight: bool = False) -> str:
         return "-" + sub(a[0], 3)
     if op == "pow":
         exp = _fraction_text(e.data)
-        return sub(a[0], 5) + "**" + (exp if e.data.denominator == 1 and e.data >= 0 else f"({exp})")
+        plain = e.data.denominator == 1 and e.data >= 0
+        return sub(a[0], 5) + "**" + (exp if plain else f"({exp})")
     if op == "T":
         return sub(a[0], 6) + ".T"
     if op in FUNC_TEXT:
@@ -68,62 +74,16 @@ def to_text(e: Expr, tight: bool = False) -> str:
     raise ValueError(f"cannot print operation {op}")
 
 
-def _tex_name(name: str) -> str:
-    """``W`` -> ``W``; ``x`` -> ``\\mathbf{x}`` is avoided: the course keeps plain italic names."""
-    return sp.latex(sp.Symbol(name))
+def _dim(d):
+    import sympy as sp
 
-
-def to_latex(e: Expr) -> str:
-    """LaTeX for display, e.g. ``\\left(W x - t\\right) x^{\\top}``."""
-    op, a = e.op, e.args
-
-    def sub(x: Expr, min_prec: int) -> str:
-        s = to_latex(x)
-        return rf"\left({s}\right)" if _prec(x) < min_prec else s
-
-    if op == "sym":
-        return _tex_name(e.data)
-    if op == "num":
-        v = e.data
-        return str(v.numerator) if v.denominator == 1 else rf"\tfrac{{{v.numerator}}}{{{v.denominator}}}"
-    if op == "eye":
-        return rf"I_{{{e.data}}}"
-    if op in ("add", "sub"):
-        return sub(a[0], 1) + (" + " if op == "add" else " - ") + sub(a[1], 1 if op == "add" else 2)
-    if op == "matmul":
-        return sub(a[0], 2) + " " + sub(a[1], 3)
-    if op == "mul":
-        sep = r" \odot " if a[0].shape == a[1].shape and len(a[0].shape) == 2 and a[0].shape != (1, 1) else " "
-        return sub(a[0], 2) + sep + sub(a[1], 3)
-    if op == "div":
-        return rf"\frac{{{to_latex(a[0])}}}{{{to_latex(a[1])}}}"
-    if op == "neg":
-        return "-" + sub(a[0], 3)
-    if op == "pow":
-        return sub(a[0], 5) + "^{" + _fraction_text(e.data) + "}"
-    if op == "T":
-        return sub(a[0], 6) + r"^{\top}"
-    if op == "inv":
-        return sub(a[0], 6) + "^{-1}"
-    if op in FUNC_TEX:
-        return FUNC_TEX[op] + r"\left(" + to_latex(a[0]) + r"\right)"
-    if op == "outer":
-        return sub(a[0], 6) + " " + sub(a[1], 6) + r"^{\top}"
-    if op == "idx":
-        return sub(a[0], 6) + "_{" + "".join(str(i) for i in e.data) + "}"
-    if op == "delta":
-        return rf"\delta_{{{e.data[0]}{e.data[1]}}}"
-    if op == "sum":
-        return rf"\sum_{{{e.data}}} " + sub(a[0], 2)
-    raise ValueError(f"cannot print operation {op}")
-
-
-def _dim(d) -> sp.Expr:
     return sp.Symbol(d, integer=True, positive=True) if isinstance(d, str) else sp.Integer(d)
 
 
 def to_sympy(e: Expr):
-    """A sympy object: MatrixSymbol algebra for matrix forms, Indexed/KroneckerDelta/Sum for index forms."""
+    """A sympy object: MatrixSymbol algebra, or Indexed/KroneckerDelta/Sum for index forms."""
+    import sympy as sp
+
     op, a = e.op, e.args
     if op == "sym":
         if e.shape == ():

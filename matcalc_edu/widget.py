@@ -85,10 +85,12 @@ class ExerciseWidget(w.VBox):
             description="Check", button_style="primary", icon="check",
             tooltip="Check your answer (Enter in the answer box works too)",
         )
-        self.hint_button = w.Button(icon="lightbulb-o", tooltip="Reveal the next hint")
+        self.hint_button = w.Button(icon="lightbulb-o", tooltip="Reveal the next hint",
+                                    layout=w.Layout(width="auto"))
         self.hints = w.HTMLMath("")
         self.solution_button = w.Button(description="Show solution", icon="eye",
-                                        tooltip="Reveal a correct answer")
+                                        tooltip="Reveal a correct answer",
+                                        layout=w.Layout(width="auto"))
         self.solution = w.HTMLMath("")
         self.feedback = w.HTMLMath("")
         self.status = w.Label("")

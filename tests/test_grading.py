@@ -274,3 +274,17 @@ def test_grading_never_imports_sympy():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_summed_indices_take_their_range_from_arrays_or_deltas():
+    ref = "delta(i,k)*C[l,j]"
+    assert check_answer("sum(delta(i,r)*delta(r,k), r)*C[l,j]", ref, BC, BC_IDX).correct
+    clash = check_answer("sum(B[i,r]*C[j,r], r)", "sum(B[i,r]*C[r,j], r)", BC, {"i": 3, "j": 2})
+    assert clash.diagnosis == "invalid_operation"
+    assert "index r runs over" in clash.message and "B[i,r]" in clash.message
+
+
+def test_a_free_index_left_unsummed_is_explained():
+    verdict = check_answer("B[i,r]*C[r,j]", "sum(B[i,r]*C[r,j], r)", BC, {"i": 3, "j": 2})
+    assert verdict.diagnosis == "unknown_symbol"
+    assert "sum(..., r)" in verdict.message

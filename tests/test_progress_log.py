@@ -202,3 +202,12 @@ def test_chapters_by_prefix() -> None:
         "ch02": ["ch02.bc-wrt-b", "ch02.x"],
         "loose": ["loose"],
     }
+
+
+def test_a_caller_given_student_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MATCALC_EDU_STUDENT", "env-user")
+    log = tmp_path / "p.jsonl"
+    append_attempt({"exercise": "ch01.dx-dx", "student": "alice"}, log)
+    append_attempt({"exercise": "ch01.dx-dx"}, log)
+    records, _ = read_attempts(log)
+    assert [r["student"] for r in records] == ["alice", "env-user"]
