@@ -112,17 +112,36 @@ def evaluate(expr: Expr, values: Mapping[str, object],
 
 
 def _infer_index_sizes(expr: Expr, ctx: _Context) -> None:
-    """Learn how far each index runs from the arrays it subscripts, unless given."""
+    """Learn how far each index runs from the arrays it subscripts (or its delta partner).
+
+    Sizes given by the caller win; an index that two arrays disagree on is an error, since
+    summing it over the shorter range would silently give a wrong number.
+    """
+    seen: dict[str, tuple[int, str]] = {}
+    deltas = []
     stack = [expr]
     while stack:
         e = stack.pop()
         stack.extend(e.args)
+        if e.op == "delta":
+            deltas.append(e.data)
         if e.op != "idx":
             continue
-        shape = _index_dims(e, ctx)
-        for name, size in zip(e.data, shape):
-            if isinstance(name, str):
-                ctx.index_sizes.setdefault(name, size)
+        for name, size in zip(e.data, _index_dims(e, ctx)):
+            if not isinstance(name, str):
+                continue
+            where = e.args[0].text or "an array"
+            first = seen.setdefault(name, (size, where))
+            if first[0] != size and name not in ctx.index_sizes:
+                raise ExprError(f"index {name} runs over {first[0]} values in {first[1]} but "
+                                f"{size} in {where}", "invalid_operation", e.pos)
+    for name, (size, _where) in seen.items():
+        ctx.index_sizes.setdefault(name, size)
+    for _ in range(2):  # delta(r, l): r runs as far as l
+        for a, b in deltas:
+            for x, y in ((a, b), (b, a)):
+                if isinstance(x, str) and isinstance(y, str) and y in ctx.index_sizes:
+                    ctx.index_sizes.setdefault(x, ctx.index_sizes[y])
     for name in ctx.axes:
         if name not in ctx.index_sizes:
             raise ExprError(f"cannot tell how far index {name} runs: no array is subscripted "

@@ -26,6 +26,7 @@ class Expr:
     data: Any = None
     pos: int | None = field(default=None, compare=False)
     text: str = field(default="", compare=False)  # source text, for messages
+    has_index: bool = field(default=False, compare=False)  # uses index notation anywhere
 
     @property
     def free_indices(self) -> frozenset[str]:
@@ -37,11 +38,6 @@ class Expr:
         if self.op == "sum":
             return self.args[0].free_indices - {self.data}
         return frozenset().union(*(a.free_indices for a in self.args))
-
-    @property
-    def has_index(self) -> bool:
-        """True when the subtree uses index notation anywhere."""
-        return self.op in ("idx", "delta", "sum") or any(a.has_index for a in self.args)
 
     def evaluate(self, values: dict, indices: dict | None = None) -> Any:
         """The value for concrete arrays (see evaluate.py); index forms need ``indices``."""
@@ -199,7 +195,8 @@ def make(op: str, args: tuple = (), data: Any = None, pos: int | None = None,
     """Build a node, checking its shape rule (leaves pass their ``shape``)."""
     if shape is None:
         shape = shape_of(op, args, data, pos)
-    return Expr(op, tuple(args), shape, data, pos, text)
+    indexed = op in ("idx", "delta", "sum") or any(a.has_index for a in args)
+    return Expr(op, tuple(args), shape, data, pos, text, indexed)
 
 
 def number(value: Fraction | int | float, pos: int | None = None) -> Expr:

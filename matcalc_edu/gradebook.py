@@ -17,6 +17,7 @@ from .submissions import Attempt, LogRef, find_logs, printable, read_log
 
 SERIAL_BELOW = 24  # fewer logs than this are graded in this process (workers cost a start-up)
 MEMO_MAX_ANSWER = 2000  # longer answers are refused by the parser anyway: not worth caching
+MEMO_ENTRIES = 200_000  # memoized verdicts per process before the memo starts afresh
 SHOWN_ANSWER_CHARS = 120
 Progress = Callable[[int, int], None]
 
@@ -176,7 +177,7 @@ def _grade_student(student: str, attempts: list[Attempt], label: str) -> Student
 
 def _score(grades: StudentGrades, ex, answer: str) -> None:
     """Grade one answer and record its points, or its diagnosis and normalized text."""
-    correct, diagnosis = _verdict(ex.id, grades.student, answer)
+    correct, diagnosis = _verdict(ex, _variant(ex.id, grades.student), answer)
     grades.attempted.add(ex.id)
     if correct:
         grades.points[ex.id] = max(grades.points.get(ex.id, 0), ex.points)
@@ -185,28 +186,48 @@ def _score(grades: StudentGrades, ex, answer: str) -> None:
     grades.wrong.setdefault(ex.id, set()).add(_canonical(ex, grades.student, answer))
 
 
-def _verdict(exercise_id: str, student: str, answer: str) -> tuple[bool, str | None]:
-    """(correct, diagnosis) from the installed grader, memoized for answers of normal length."""
+def _verdict(ex, variant, answer: str) -> tuple[bool, str | None]:
+    """(correct, diagnosis) from the installed bank's checking, memoized per variant and answer.
+
+    The memo key is everything the check reads (the variant's solution, shapes, indices and
+    variable), so students who share a variant share verdicts; very long answers (which the
+    parser refuses) are not memoized.
+    """
     if len(answer) > MEMO_MAX_ANSWER:
-        return _fresh_verdict(exercise_id, student, answer)
-    return _memo_verdict(exercise_id, student, answer)
+        return _fresh_verdict(ex, variant, answer)
+    key = (ex.id, variant.solution, _frozen(variant.shapes), _frozen(variant.indices or {}),
+           variant.wrt, answer)
+    if key not in _VERDICTS:
+        if len(_VERDICTS) >= MEMO_ENTRIES:
+            _VERDICTS.clear()
+        _VERDICTS[key] = _fresh_verdict(ex, variant, answer)
+    return _VERDICTS[key]
 
 
-@lru_cache(maxsize=65536)
-def _memo_verdict(exercise_id: str, student: str, answer: str) -> tuple[bool, str | None]:
-    """The memoized verdict for one (exercise, student, answer)."""
-    return _fresh_verdict(exercise_id, student, answer)
+_VERDICTS: dict[tuple, tuple[bool, str | None]] = {}
 
 
-def _fresh_verdict(exercise_id: str, student: str, answer: str) -> tuple[bool, str | None]:
+def _frozen(mapping: dict) -> tuple:
+    """A hashable, order-independent copy of a small dict of names to shapes or sizes."""
+    return tuple(sorted((str(k), repr(v)) for k, v in mapping.items()))
+
+
+def _fresh_verdict(ex, variant, answer: str) -> tuple[bool, str | None]:
     """Check against the student's variant without logging; a grader failure counts as wrong."""
-    from .exercise_bank import check
+    from .exercise_bank import grade
 
     try:
-        verdict = check(exercise_id, answer, student=student, record=False)
+        verdict = grade(ex, variant, answer, record=False)
     except Exception:  # noqa: BLE001 - the bank reports answers, it should not raise; be sure
         return False, "unchecked"
     return verdict.correct is True, verdict.diagnosis
+
+
+def clear_memo() -> None:
+    """Forget memoized verdicts and variants (for benchmarks and after reloading the bank)."""
+    _VERDICTS.clear()
+    _NAMES.clear()
+    _variant.cache_clear()
 
 
 @lru_cache(maxsize=16384)

@@ -7,7 +7,10 @@ so nothing a student types is ever evaluated or executed. Lesson 00 documents th
 from __future__ import annotations
 
 import ast
+import io
 import re
+import tokenize
+import warnings
 from collections.abc import Mapping
 from functools import lru_cache
 
@@ -70,16 +73,35 @@ def _check_depth(tree: ast.AST) -> None:
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
 
+OPERAND_END = {tokenize.NAME, tokenize.NUMBER}
+
+
+def _adjacent_operands(text: str) -> int | None:
+    """Column of the first operand that follows another with no operator between (``W x``)."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return None
+    for prev, tok in zip(tokens, tokens[1:]):
+        prev_ends = prev.type in OPERAND_END or prev.string in (")", "]")
+        tok_starts = tok.type in OPERAND_END or tok.string == "("
+        if prev_ends and tok_starts and not (prev.type == tokenize.NAME and tok.string == "("):
+            return tok.start[1]
+    return None
+
+
 def _syntax_error(text: str, err: SyntaxError) -> ExprError:
     """Turn Python's SyntaxError into a message about the student's text and column."""
-    pos = max((err.offset or 1) - 1, 0)
-    pos = min(pos, len(text))
+    stripped = text.rstrip()
     if text.count("(") != text.count(")"):
-        what = "the parentheses do not match"
-    elif pos >= len(text.rstrip()):
-        what = "the expression ends too early"
+        what, pos = "the parentheses do not match", max((err.offset or 1) - 1, 0)
+    elif stripped and stripped[-1] in "+-*/@.,^(":
+        what, pos = f"the expression ends too early, after `{stripped[-1]}`", len(stripped) - 1
+    elif (pos := _adjacent_operands(text)) is not None:
+        what = "two terms stand side by side: put an operator (@, * or +) between them"
     else:
-        what = f"unexpected `{text[pos]}`"
+        pos = min(max((err.offset or 1) - 1, 0), max(len(text) - 1, 0))
+        what = f"unexpected `{text[pos]}`" if text else "nothing to read"
     return ExprError(f"cannot read the expression: {what} (column {pos + 1})", "parse", pos)
 
 
@@ -88,8 +110,11 @@ def _parse_cached(text: str, shape_items: tuple) -> Expr:
     shapes = dict(shape_items)
     _check_raw(text)
     source = _rewrite_shorthands(text)
+    source = source.replace("\r", " ").replace("\n", " ").replace("\t", " ")  # one line
     try:
-        tree = ast.parse(source.strip(), mode="eval")
+        with warnings.catch_warnings():  # e.g. "2x" warns before it fails
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as err:
         raise _syntax_error(source.strip(), err) from None
     except (ValueError, MemoryError, RecursionError):
@@ -116,11 +141,16 @@ class _Builder:
 
     def __init__(self, source: str, shapes: dict[str, Shape]) -> None:
         self.source = source
+        self.encoded = source.encode("utf-8")  # ast offsets count UTF-8 bytes
         self.shapes = shapes
         self.dims = {d for s in shapes.values() for d in s if isinstance(d, str)}
 
     def text(self, node: ast.AST) -> str:
-        return ast.get_source_segment(self.source, node) or ""
+        """The source of a node, sliced by its offsets (get_source_segment rescans: quadratic)."""
+        start, end = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
+        if start is None or end is None:
+            return ""
+        return self.encoded[start:end].decode("utf-8", "replace")
 
     def fail(self, node: ast.AST, message: str, kind: str = "parse") -> ExprError:
         return ExprError(message, kind, getattr(node, "col_offset", None))

@@ -104,3 +104,22 @@ def test_parsed_object_has_shape_evaluate_latex_and_sympy():
     assert e._repr_latex_() == f"${e.latex}$"
     assert str(e.to_sympy()) == "(W*x - t)*x.T"
     assert str(e) == "(W@x - t) @ x.T"
+
+
+@pytest.mark.parametrize("text, words, column", [
+    ("W@x -", "ends too early, after `-`", 5),
+    ("W x - t", "two terms stand side by side", 3),
+    ("2x", "two terms stand side by side", 2),
+])
+def test_syntax_messages_name_the_place(text, words, column):
+    with pytest.raises(ExprError) as info:
+        parse(text, S)
+    assert words in info.value.message and f"(column {column})" in info.value.message
+
+
+def test_a_summed_index_must_run_over_one_range():
+    with pytest.raises(ExprError, match="index r runs over 4 values in B but 2 in W"):
+        evaluate(parse("sum(B[i,r]*W[r,j], r)", S), V, {"i": 3, "j": 2})
+    # an index that only sits in a delta runs as far as its partner
+    got = evaluate(parse("sum(delta(r,l)*C[r,j], r)", S), V, {"l": 4, "j": 2})
+    assert np.allclose(got, V["C"])

@@ -99,6 +99,7 @@ class Hub:
     token: str
     root: Path
     process: subprocess.Popen
+    api_port: int
     pids: list[int] = field(default_factory=list)  # single-user servers (own sessions)
 
     def log_tail(self) -> str:
@@ -195,7 +196,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         process = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f",
                                     str(root / "jupyterhub_config.py")], cwd=root, env=env,
                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    hub = Hub(f"http://127.0.0.1:{ports[0]}", token, root, process)
+    hub = Hub(f"http://127.0.0.1:{ports[0]}", token, root, process, ports[2])
     try:
         _wait(lambda: process.poll() is None and hub.api("GET", "/").ok, "the hub", 40, hub)
         yield hub
@@ -218,8 +219,11 @@ def _stop(hub: Hub) -> None:
             pass
     proxy = hub.root / "proxy.pid"
     proxy_pid = [int(proxy.read_text())] if proxy.exists() and proxy.read_text().isdigit() else []
-    for pgid in [hub.process.pid, *hub.pids, *proxy_pid]:
-        if pgid == hub.process.pid or _started_here(pgid, hub.root):
+    api_port = f"--api-port\0{hub.api_port}\0".encode()
+    marks = [(hub.process.pid, b""), *((p, str(hub.root).encode()) for p in hub.pids),
+             *((p, api_port) for p in proxy_pid)]
+    for pgid, mark in marks:
+        if not mark or _started_here(pgid, mark):
             try:
                 os.killpg(pgid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
@@ -227,14 +231,14 @@ def _stop(hub: Hub) -> None:
     hub.process.wait(5)
 
 
-def _started_here(pid: int, root: Path) -> bool:
-    """Whether ``pid`` still is a server or proxy of this hub (not a reused process id)."""
+def _started_here(pid: int, mark: bytes) -> bool:
+    """Whether ``pid`` is still this hub's server or proxy (not a reused process id)."""
     try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        command = Path(f"/proc/{pid}/cmdline").read_bytes() + b"\0"
         environ = Path(f"/proc/{pid}/environ").read_bytes()
     except OSError:
         return False
-    return b"configurable-http-proxy" in command or str(root).encode() in environ
+    return mark in command or mark in environ
 
 
 def _login(hub: Hub, user: str, password: str) -> int:

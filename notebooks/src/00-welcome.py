@@ -172,10 +172,13 @@ check_answer("W@x@x.T - t@x.T", "(W@x - t) @ x.T", shapes, wrt="W")
 # In the lessons you do not call the grader yourself: the exercise widgets at the end of each
 # lesson call `matcalc_edu.check(exercise_id, answer)`, which grades your own variant of the
 # exercise (names and sizes differ a little from student to student) and saves the attempt.
-# Try this one — the answer is in the table above.
+#
+# Try it with the exercise checked above. Read the prompt first: your version may use other
+# letters or sizes. Type an answer, press *Check* (or Enter), and try a wrong one too, to see
+# the feedback. This demo (`record=False`) does not count towards your progress.
 
 # %%
-ExerciseWidget("ch01.dx-dx")
+ExerciseWidget("ch04.single-layer", record=False)
 
 # %% [markdown]
 # ## Summary
