@@ -83,6 +83,10 @@ class Derivation:
         lines.append(f"\n✔ checked against finite differences (max error {self.max_error:.1e})")
         return "\n".join(lines)
 
+    def __repr__(self) -> str:
+        result = self.matrix_form or self.index_text
+        return f"<Derivation d({to_text(self.expr)})/d{to_text(self.wrt)} = {result}>"
+
     def __str__(self) -> str:
         from .latex_text import latex_to_text
 
@@ -185,8 +189,8 @@ class _Deriver:
         if idiff.has_sifting(terms):
             terms = idiff.collapse(terms)
             self.add(f"{self.lhs()} = {terms_latex(terms, pull=True)}",
-                     "Collapse each sum with the sifting property: "
-                     r"$\sum_r \delta_{rl} C_{rj} = C_{lj}$.")
+                     "Collapse each sum with the sifting property "
+                     r"$\sum_r \delta_{rl}\, f_r = f_l$: the delta keeps only the term r = l.")
         collected = idiff.collect(terms)
         if terms_latex(collected, pull=True) != terms_latex(terms, pull=True):
             self.add(f"{self.lhs()} = {terms_latex(collected, pull=True)}",
@@ -195,8 +199,8 @@ class _Deriver:
 
     def _rule_text(self, marked: list[Term], wrt: Entry) -> str:
         """Name the rules used to replace each ∂ (entry rule, inverse rule, Jacobi's formula)."""
-        w = to_latex(self.w)
-        rules = [rf"$\partial {w}_{{ab}}/\partial {factor_latex(wrt)} = "
+        generic = Entry(self.w, *(a if k else None for a, k in zip("ab", self.wrt_idx)))
+        rules = [rf"$\partial {factor_latex(generic)}/\partial {factor_latex(wrt)} = "
                  rf"{_entry_rule(self.wrt_idx)}$"]
         ops = {op for t in marked for f in t.factors if hasattr(f, "wrt")
                for op in _ops_in(f.factor.mat)}
@@ -225,8 +229,9 @@ class _Deriver:
             return None
         matrix = transpose_all(matrix) if flip else matrix
         label = self._matrix_label()
+        entry = [i for i in self._layout_indices() if i is not None]
         self.add(f"{label} = {to_latex(matrix)}",
-                 f"Read the matrix form back off: entry ({', '.join(free) or 'the only one'}) "
+                 f"Read the matrix form back off: entry ({', '.join(entry) or 'the only one'}) "
                  f"of this matrix is the expression above ({self.layout} layout).")
         return matrix
 
@@ -327,9 +332,8 @@ def cross_check(d: Derivation, shapes: dict, seed: int = 0, tol: float = 1e-5) -
 
 def _layout_view(numeric: np.ndarray, d: Derivation) -> np.ndarray:
     """The finite-difference Jacobian arranged like the matrix form (transposed if needed)."""
-    if d.expr.shape in ((), (1, 1)):
-        mat = numeric.reshape(d.wrt.shape if d.wrt.shape else ())
-        return mat if d.layout == "gradient" else np.transpose(mat)
+    if d.expr.shape in ((), (1, 1)):  # the finite-difference gradient has the variable's shape
+        return numeric if d.layout == "gradient" else np.transpose(numeric)
     if d.wrt.shape in ((), (1, 1)):
         return numeric.reshape(numeric.shape[:2])
     out_len = int(np.prod(numeric.shape[:2]))

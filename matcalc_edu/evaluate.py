@@ -89,6 +89,9 @@ def evaluate(expr: Expr, values: Mapping[str, object],
     The free indices come in the order of ``indices`` (their sizes) when given, else sorted.
     ``sizes`` gives named dimensions that no symbol of ``expr`` carries (as in ``eye(n)``).
     """
+    if indices is not None and not isinstance(indices, Mapping):
+        raise ValueError("indices must map each free index to how far it runs, e.g. "
+                         "{'i': 3, 'j': 2}")
     arrays, learned = bind_values(symbols_of(expr), values)
     sizes = {**(sizes or {}), **learned}
     missing = set(symbols_of(expr)) - set(arrays)
@@ -122,7 +125,7 @@ def _infer_index_sizes(expr: Expr, ctx: _Context) -> None:
     stack = [expr]
     while stack:
         e = stack.pop()
-        stack.extend(e.args)
+        stack.extend(reversed(e.args))  # left to right, so messages follow the reading order
         if e.op == "delta":
             deltas.append(e.data)
         if e.op != "idx":

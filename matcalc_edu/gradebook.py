@@ -19,6 +19,7 @@ SERIAL_BELOW = 24  # fewer logs than this are graded in this process (workers co
 MEMO_MAX_ANSWER = 2000  # longer answers are refused by the parser anyway: not worth caching
 MEMO_ENTRIES = 200_000  # memoized verdicts per process before the memo starts afresh
 SHOWN_ANSWER_CHARS = 120
+UNCHECKED = "unchecked"  # diagnosis of an answer the grader could not check (broken exercise)
 Progress = Callable[[int, int], None]
 
 
@@ -171,7 +172,10 @@ def _grade_student(student: str, attempts: list[Attempt], label: str) -> Student
             old = mismatch.get(ex.id, (attempt.variant, key, 0))
             mismatch[ex.id] = (old[0], key, old[2] + 1)
         _score(grades, ex, attempt.answer)
+    broken = [ex for ex, found in sorted(grades.diagnoses.items()) if UNCHECKED in found]
     grades.errors += _unknown_notes(unknown, label) + _mismatch_notes(mismatch, label)
+    grades.errors += [f"{label}: answers to {ex} could not be checked (the exercise may be "
+                      "broken); please report it" for ex in broken]
     return grades
 
 
@@ -187,7 +191,7 @@ def _score(grades: StudentGrades, ex, answer: str) -> None:
 
 
 def _verdict(ex, variant, answer: str) -> tuple[bool, str | None]:
-    """(correct, diagnosis) from the installed bank's checking, memoized per variant and answer.
+    """(correct, diagnosis) from the installed grader, memoized per variant and answer.
 
     The memo key is everything the check reads (the variant's solution, shapes, indices and
     variable), so students who share a variant share verdicts; very long answers (which the
@@ -213,13 +217,18 @@ def _frozen(mapping: dict) -> tuple:
 
 
 def _fresh_verdict(ex, variant, answer: str) -> tuple[bool, str | None]:
-    """Check against the student's variant without logging; a grader failure counts as wrong."""
-    from .exercise_bank import grade
+    """The installed grader's verdict on the variant, as ``check(..., record=False)`` gives it.
+
+    ``check`` also matches wrong answers against the exercise's listed mistakes, but only to add
+    feedback text; grading needs just correctness and diagnosis, so that costly step is skipped.
+    """
+    from .grading import check_answer
 
     try:
-        verdict = grade(ex, variant, answer, record=False)
-    except Exception:  # noqa: BLE001 - the bank reports answers, it should not raise; be sure
-        return False, "unchecked"
+        verdict = check_answer(answer, variant.solution, variant.shapes, variant.indices,
+                               wrt=variant.wrt)
+    except Exception:  # noqa: BLE001 - a broken reference: the bank marks it wrong too
+        return False, UNCHECKED
     return verdict.correct is True, verdict.diagnosis
 
 

@@ -176,7 +176,7 @@ def _grade_matrix(expr: Expr, ref: Reference, wrt: str | None) -> Verdict:
     if isinstance(values, Verdict):
         return values
     if all_close(values, ref.results):
-        return Verdict(True, f"Correct: your answer equals the expected {fmt(want)} result.")
+        return Verdict(True, f"Your answer equals the expected {fmt(want)} result.")
     return diagnose(values, expr, ref, wrt)
 
 
@@ -205,7 +205,7 @@ def _grade_index(expr: Expr, ref: Reference) -> Verdict:
     if isinstance(values, Verdict):
         return values
     if all_close(values, ref.results):
-        return Verdict(True, "Correct: your entry equals the expected one for every value of "
+        return Verdict(True, "Your entry equals the expected one for every value of "
                              f"{', '.join(ref.free_order)}.")
     return diagnose(values, expr, ref, None)
 

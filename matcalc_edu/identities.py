@@ -75,6 +75,9 @@ class Row:
     def ok(self) -> bool:
         return self.error < 1e-6
 
+    def __repr__(self) -> str:
+        return f"<Row {self.identity.id}: {'verified' if self.ok else 'FAILED'}>"
+
 
 def _formula_error(ident: Identity, d: Derivation, form: str, seed: int) -> float:
     """How far the stated formula is from the engine's (finite-difference-checked) result."""
@@ -116,6 +119,18 @@ def verify(ident: Identity, seed: int = 0) -> Row:
 
 class Table(list):
     """The verified table; shows as HTML in Jupyter and as text in a terminal."""
+
+    def get(self, identity_id: str) -> Row:
+        """The row of one identity, e.g. ``table().get("xTAx")``."""
+        for row in self:
+            if row.identity.id == identity_id:
+                return row
+        known = ", ".join(r.identity.id for r in self)
+        raise KeyError(f"no identity {identity_id!r}; known: {known}")
+
+    def __repr__(self) -> str:
+        ok = sum(r.ok for r in self)
+        return f"<identity table: {ok} of {len(self)} verified>"
 
     def _repr_html_(self) -> str:
         head = ("<tr><th>#</th><th>identity (gradient layout)</th><th>numerator layout</th>"

@@ -118,7 +118,7 @@ def test_syntax_messages_name_the_place(text, words, column):
 
 
 def test_a_summed_index_must_run_over_one_range():
-    with pytest.raises(ExprError, match="index r runs over 4 values in B but 2 in W"):
+    with pytest.raises(ExprError, match="index r runs over 4 values in B but 3 in W"):
         evaluate(parse("sum(B[i,r]*W[r,j], r)", S), V, {"i": 3, "j": 2})
     # an index that only sits in a delta runs as far as its partner
     got = evaluate(parse("sum(delta(r,l)*C[r,j], r)", S), V, {"l": 4, "j": 2})

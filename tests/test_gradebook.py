@@ -249,3 +249,21 @@ def test_progress_line_only_on_a_terminal_or_large_batch() -> None:
     assert quiet.getvalue() == ""
     assert tty.getvalue().endswith("\rgrading 10/10\n")
     assert big.getvalue() == "grading 500/500\n"
+
+
+def test_verdicts_match_the_banks_check_without_recording(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from matcalc_edu.exercise_bank import check
+
+    log = tmp_path / "never-written.jsonl"
+    monkeypatch.setenv("MATCALC_EDU_PROGRESS", str(log))
+    for ex in exercises():
+        for student in ("alice", "bob"):
+            variant = ex.variant(student)
+            answers = [variant.solution, f"2*({variant.solution})", "x +", "__import__('os')"]
+            for answer in answers + [m.answer for m in variant.mistakes]:
+                want = check(ex.id, answer, student=student, record=False)
+                got = gradebook._verdict(ex, gradebook._variant(ex.id, student), answer)
+                assert got == (want.correct, want.diagnosis), (ex.id, student, answer)
+    assert not log.exists()

@@ -50,7 +50,7 @@ c.DummyAuthenticator.password = {password!r}
 c.Authenticator.allow_all = True
 c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = {root!r} + "/home/{{username}}"
-c.Spawner.cmd = [{singleuser!r}]
+c.Spawner.cmd = ["/bin/sh", "-c", {start!r}, "jupyterhub-singleuser"]  # as docs/deploy.md
 c.Spawner.args = {args!r}
 c.Spawner.start_timeout = 60
 c.Spawner.http_timeout = 60
@@ -68,10 +68,14 @@ c.JupyterHub.load_roles = [{{
 }}]
 """
 
+START = '{python} -m matcalc_edu init ~/matcalc-edu-course >/dev/null 2>&1 || true; ' \
+    'exec {singleuser} "$@"'  # docs/deploy.md's start command, with this venv's paths
+
 KERNEL_CODE = """\
 import json, os, subprocess, sys
 from pathlib import Path
 import matcalc_edu
+at_start = (Path.home() / "matcalc-edu-course" / "exercises" / "ch01.toml").exists()
 init = subprocess.run([sys.executable, "-m", "matcalc_edu", "init", "~/matcalc-edu-course"],
                       capture_output=True, text=True)
 mine = Path.home() / "matcalc-edu-course" / "exercises" / "ch01.toml"
@@ -86,7 +90,7 @@ print("RESULT " + json.dumps({{
     "home": str(Path.home()), "key": variant.key, "right": right.correct, "wrong": wrong.correct,
     "init": [init.returncode, init.stdout + init.stderr],
     "again": [again.returncode, again.stdout + again.stderr],
-    "kept": "# my notes" in mine.read_text(),
+    "kept": "# my notes" in mine.read_text(), "at_start": at_start,
 }}))
 """
 
@@ -159,7 +163,8 @@ def _config(root: Path, ports: list[int], token: str) -> str:
     pythonpath = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
     return CONFIG.format(
         port=ports[0], hub_port=ports[1], api_port=ports[2], proxy=_proxy_command(),
-        root=str(root), password=PASSWORD, singleuser=str(BIN / "jupyterhub-singleuser"),
+        root=str(root), password=PASSWORD,
+        start=START.format(python=sys.executable, singleuser=BIN / "jupyterhub-singleuser"),
         args=["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [],
         path=os.pathsep.join([str(BIN), os.environ.get("PATH", "/usr/bin:/bin")]),
         pythonpath=pythonpath, token=token,
@@ -356,6 +361,7 @@ def test_two_students_on_a_real_hub(hub: Hub, tmp_path: Path) -> None:
         home = hub.root / "home" / user
         assert result["user"] == user and Path(result["home"]) == home
         assert result["log"] == str(home / "progress.jsonl")
+        assert result["at_start"], "the server's start command did not run matcalc-edu init"
         assert result["init"][0] == 0 and "Course folder:" in result["init"][1], result["init"]
         assert (home / "matcalc-edu-course" / "exercises" / "ch01.toml").exists()
         assert result["again"][0] == 0 and "exercises/ch01.toml" in result["again"][1]
