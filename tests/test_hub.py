@@ -3,8 +3,9 @@
 The hub uses DummyAuthenticator (one shared password) and SimpleLocalProcessSpawner (a home folder
 per user under a temp dir). configurable-http-proxy comes from npm, installed into
 ``~/.cache/matcalc-edu-test/chp`` on first use; without npm or the registry the test is skipped
-with the reason. Code runs in each user's own kernel over the kernel websocket, so
-``JUPYTERHUB_USER`` and ``MATCALC_EDU_PROGRESS`` are what the hub gave that user.
+with the reason. Servers start through docs/deploy.md's start command (``matcalc-edu init``,
+then ``jupyterhub-singleuser``). Code runs in each user's own kernel over the kernel websocket,
+so ``JUPYTERHUB_USER`` and ``MATCALC_EDU_PROGRESS`` are what the hub gave that user.
 """
 
 from __future__ import annotations
