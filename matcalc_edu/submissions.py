@@ -130,8 +130,8 @@ def _find_in_zip(path: str, refs: list, errors: list) -> None:
     logs = [e for e in entries if _is_log_member(e)]
     declared = sum(e.file_size for e in logs)
     if declared > MAX_ZIP_BYTES:
-        errors.append((label, f"would unpack to {declared / 2**20:,.0f} MB of logs, more than the "
-                             f"{MAX_ZIP_BYTES // 2**20:,} MB limit; not graded"))
+        errors.append((label, f"would unpack to {declared / 2**30:,.1f} GB of logs, more than the "
+                             f"{MAX_ZIP_BYTES / 2**30:g} GB limit; not graded"))
         return
     for entry in logs:
         problem = _unsafe_member_name(entry.filename)

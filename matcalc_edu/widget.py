@@ -202,7 +202,7 @@ def _verdict_html(verdict: Any) -> str:
     """The feedback panel for a verdict: state word, diagnosis, message, how it was read."""
     label = (f"<p><em>Mistake type: {html.escape(verdict.diagnosis)}</em></p>"
              if verdict.diagnosis else "")
-    read = (f"<p>Read as: ${html.escape(verdict.read_as, quote=False)}$</p>"
+    read = (f"<p>Checked answer, read as: ${html.escape(verdict.read_as, quote=False)}$</p>"
             if verdict.read_as else "")
     return _panel(bool(verdict.correct), label + to_html(verdict.message), read)
 

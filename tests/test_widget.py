@@ -50,7 +50,7 @@ def test_starts_not_attempted(ew: ExerciseWidget) -> None:
 def test_correct_answer(ew: ExerciseWidget, log: Path) -> None:
     shown = submit(ew, ew.variant.solution)
     assert "✔ Correct" in shown and ew.verdict.correct
-    assert "Read as: $" in shown
+    assert "Checked answer, read as: $" in shown
     assert ew.status.value.startswith("Solved · 1 attempt")
     (record,), _ = read_attempts(log)
     assert (record["exercise"], record["variant"], record["correct"]) == (
