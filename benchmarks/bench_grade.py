@@ -12,6 +12,8 @@ Run: python benchmarks/bench_grade.py [--students N]
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import random
@@ -24,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from matcalc_edu import cli, gradebook  # noqa: E402
+from matcalc_edu import cli, grade_worker  # noqa: E402
 from matcalc_edu.exercise_bank import exercises  # noqa: E402
 from matcalc_edu.gradebook import default_jobs  # noqa: E402
 
@@ -65,14 +67,16 @@ def write_class(folder: Path, students: int, seed: int = 0) -> int:
 
 def grade_with_cli(folder: Path, out: Path, jobs: int | None) -> float:
     """Seconds ``matcalc-edu grade FOLDER --out OUT [--jobs N]`` takes in this process."""
-    gradebook.clear_memo()
+    grade_worker.clear_memo()
     argv = ["grade", str(folder), "--out", str(out)]
     argv += ["--jobs", str(jobs)] if jobs is not None else []
+    quiet = io.StringIO()
     started = time.perf_counter()
-    status = cli.main(argv)
+    with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
+        status = cli.main(argv)
     elapsed = time.perf_counter() - started
     if status != 0:
-        raise SystemExit(f"grading failed with exit status {status}")
+        raise SystemExit(f"grading failed with exit status {status}: {quiet.getvalue()}")
     return elapsed
 
 

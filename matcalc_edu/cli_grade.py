@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-PROGRESS_FROM = 200  # batches at least this large show progress even when stderr is no terminal
+PROGRESS_FROM = 5000  # (student, exercise) pairs from which progress shows on any stderr
 PROGRESS_EVERY = 2.0  # seconds between progress lines when stderr is no terminal
 
 
@@ -96,7 +96,7 @@ class ProgressLine:
         self.last = 0.0
 
     def __call__(self, done: int, total: int) -> None:
-        """Show that ``done`` of ``total`` logs are graded."""
+        """Show that ``done`` of ``total`` (student, exercise) pairs are graded."""
         if not (self.tty or total >= PROGRESS_FROM):
             return
         now = time.monotonic()

@@ -30,13 +30,14 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 FIELDS = {
-    "id", "title", "prompt", "symbols", "wrt", "answer", "indices", "hints", "mistakes",
-    "points", "show_solution_after", "explanation", "variants",
+    "id", "title", "prompt", "symbols", "wrt", "of", "layout", "answer", "indices", "hints",
+    "mistakes", "points", "show_solution_after", "explanation", "variants",
 }
 REQUIRED = ("id", "title")
 REQUIRED_SPEC = ("prompt", "symbols", "answer")  # may also come from each `choose` alternative
-CHOOSE_FIELDS = {"prompt", "symbols", "wrt", "answer", "indices", "hints", "mistakes",
-                 "explanation"}
+CHOOSE_FIELDS = {"prompt", "symbols", "wrt", "of", "layout", "answer", "indices", "hints",
+                 "mistakes", "explanation"}
+LAYOUTS = ("gradient", "numerator")
 VARIANT_FIELDS = {"sizes", "rename", "choose"}
 UNREADABLE = {"parse", "unknown_symbol", "invalid_operation"}
 ID_TAIL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
@@ -79,6 +80,8 @@ class _Spec:
     hints: tuple[str, ...] = ()
     mistakes: tuple[Mistake, ...] = ()
     explanation: str = ""
+    of: str | None = None
+    layout: str = "gradient"
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,8 @@ class Variant:
     wrt: str | None
     mistakes: tuple[Mistake, ...]
     explanation: str = ""
+    of: str | None = None  # the expression differentiated (None: the answer is no derivative)
+    layout: str = "gradient"
 
 
 @dataclass(frozen=True, eq=False)
@@ -157,6 +162,8 @@ def _apply(
         mistakes=tuple(Mistake(var.rename_expr(m.answer, mapping), text(m.feedback))
                        for m in spec.mistakes),
         explanation=text(spec.explanation),
+        of=None if spec.of is None else var.rename_expr(spec.of, mapping),
+        layout=spec.layout,
     )
 
 
@@ -284,6 +291,7 @@ def _spec(table: dict, where: _Where, ctx: str = "") -> _Spec:
     if wrt is not None and (not isinstance(wrt, str) or wrt not in symbols):
         raise where.error(f"{ctx}'wrt' must name one of the symbols ({', '.join(symbols)}); "
                           f"got {wrt!r}")
+    of, layout = _derivative(table, symbols, where, ctx)
     indices = _indices(table.get("indices"), symbols, where, ctx)
     answer = _text(table, "answer", where, ctx)
     _check_expr(answer, symbols, indices, where, f"{ctx}'answer'")
@@ -297,7 +305,25 @@ def _spec(table: dict, where: _Where, ctx: str = "") -> _Spec:
         hints=tuple(_strings(table.get("hints", []), "hints", where, ctx)),
         mistakes=mistakes,
         explanation=_text(table, "explanation", where, ctx, default=""),
+        of=of,
+        layout=layout,
     )
+
+
+def _derivative(table: dict, symbols: dict, where: _Where, ctx: str) -> tuple[str | None, str]:
+    """``of`` (what is differentiated, in matrix notation) and ``layout``; ``of`` needs ``wrt``."""
+    layout = table.get("layout", "gradient")
+    if layout not in LAYOUTS:
+        raise where.error(f"{ctx}'layout' must be 'gradient' or 'numerator'; got {layout!r}")
+    if "of" not in table:
+        if "layout" in table:
+            raise where.error(f"{ctx}'layout' needs 'of', the expression being differentiated")
+        return None, layout
+    of = _text(table, "of", where, ctx)
+    if table.get("wrt") is None:
+        raise where.error(f"{ctx}'of' needs 'wrt', the variable it is differentiated by")
+    _check_expr(of, symbols, None, where, f"{ctx}'of'")
+    return of, layout
 
 
 def _symbols(value: object, where: _Where, ctx: str) -> dict[str, tuple]:
@@ -525,9 +551,9 @@ def _verdict(variant: Variant, answer: str) -> Verdict:
     """The grader's verdict with the feedback of a matching listed mistake appended."""
     from .grading import Verdict, check_answer
 
-    try:
+    try:  # messages say "a gradient has the shape of its variable": not for numerator layout
         verdict = check_answer(answer, variant.solution, variant.shapes, variant.indices,
-                               wrt=variant.wrt)
+                               wrt=variant.wrt if variant.layout == "gradient" else None)
     except Exception as exc:  # noqa: BLE001 - a broken reference must not crash a notebook
         return Verdict(False, f"This exercise could not be checked ({exc}); please tell your "
                               "instructor.", None)

@@ -107,7 +107,7 @@ def compute(expr: Expr, values: dict, ref: Reference) -> np.ndarray:
     """``expr`` at one draw of ``ref``'s symbols, with every index sized (may raise)."""
     sizes = resolve_index_sizes(expr, ref.index_sizes, ref.sizes) if ref.index_sizes else {}
     with np.errstate(all="ignore"):
-        return evaluate(expr, values, sizes)
+        return evaluate(expr, values, sizes, sizes=ref.sizes)  # eye(n) needs the size of n
 
 
 def _reference_value(expr: Expr, values: dict, ref: Reference, text: str) -> np.ndarray:

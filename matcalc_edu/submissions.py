@@ -21,6 +21,7 @@ MAX_ZIP_ENTRIES = 20_000  # entries of one zip archive
 MAX_ZIP_BYTES = 1024 * 1024 * 1024  # declared unpacked size of the logs in one zip
 MAX_LINE_BYTES = 1 << 20  # the progress log's own line limit
 MAX_ATTEMPTS = 5_000  # attempts graded per student and exercise
+MAX_STUDENTS = 5_000  # students graded from one log (a whole class's shared log fits)
 MAX_ID_CHARS = 200  # student and exercise ids
 LOG_SUFFIX = ".jsonl"
 
@@ -223,6 +224,7 @@ def parse_log(data: bytes) -> ParsedLog:
             _add_attempt(parsed, number, record, damaged)
     if damaged:
         parsed.problems.append(f"{len(damaged):,} damaged line(s) skipped ({damaged[0]})")
+    _cap_students(parsed)
     _cap_attempts(parsed)
     if not parsed.attempts and not parsed.problems:
         parsed.problems.append("the log holds no attempts")
@@ -272,6 +274,15 @@ def _is_id(value: object) -> bool:
     """A usable student or exercise id: short printable text."""
     return (isinstance(value, str) and 0 < len(value) <= MAX_ID_CHARS and value.isprintable()
             and bool(value.strip()))
+
+
+def _cap_students(parsed: ParsedLog) -> None:
+    """Keep the first ``MAX_STUDENTS`` students of a log (in order of appearance), saying so."""
+    if len(parsed.attempts) > MAX_STUDENTS:
+        extra = len(parsed.attempts) - MAX_STUDENTS
+        parsed.attempts = dict(list(parsed.attempts.items())[:MAX_STUDENTS])
+        parsed.problems.append(f"the log holds {MAX_STUDENTS + extra:,} students; only the first "
+                               f"{MAX_STUDENTS:,} were graded (limit per log)")
 
 
 def _cap_attempts(parsed: ParsedLog) -> None:

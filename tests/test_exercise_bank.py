@@ -189,7 +189,7 @@ def test_renaming_helpers_are_token_aware() -> None:
 
 
 def test_choose_gives_whole_alternatives() -> None:
-    ex = bank.exercise("ch02.bc-either")
+    ex = bank.exercise("ch02.contract")
     seen = {ex.variant(f"s{n}").wrt for n in range(40)}
     assert seen == {"B", "C"}
     for v in (ex.variant(f"s{n}") for n in range(40)):

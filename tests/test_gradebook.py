@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from matcalc_edu import cli, gradebook, submissions
+from matcalc_edu import cli, grade_worker, gradebook, submissions
 from matcalc_edu.cli_grade import ProgressLine
 from matcalc_edu.exercise_bank import exercise, exercises
 from matcalc_edu.grade_report import csv_header, markdown_report
@@ -215,18 +216,21 @@ def test_report_escapes_untrusted_text(tmp_path: Path) -> None:
     assert "<script>" not in text.replace("`<script>x</script>`", "")
 
 
-def test_parallel_grading_matches_serial(tmp_path: Path) -> None:
+def test_parallel_grading_matches_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(gradebook, "SERIAL_BELOW", 10)
+    monkeypatch.setattr(gradebook, "CHUNK_MIN", 5)
     logs = []
-    for n in range(gradebook.SERIAL_BELOW + 2):
+    for n in range(20):
         student = f"student{n:02d}"
-        records = [_right(student, LINEAR)] if n % 2 else [_wrong(student, LINEAR)]
+        records = [_right(student, LINEAR), _wrong(student, LAYER)] if n % 2 else \
+            [_wrong(student, LINEAR), _right(student, LAYER)]
         logs.append(str(_write_log(tmp_path / f"{student}.jsonl", records)))
     logs.append(str(tmp_path / "missing.jsonl"))
     serial = gradebook.grade_submissions(logs, jobs=1)
     parallel = gradebook.grade_submissions(logs, jobs=2)
-    assert [(s.student, s.points) for s in serial.students] == \
-        [(s.student, s.points) for s in parallel.students]
-    assert parallel.with_errors == 1 and len(parallel.students) == gradebook.SERIAL_BELOW + 2
+    assert [(s.student, s.points, s.wrong) for s in serial.students] == \
+        [(s.student, s.points, s.wrong) for s in parallel.students]
+    assert parallel.with_errors == 1 and len(parallel.students) == 20
     assert csv_header(parallel) == csv_header(serial)
 
 
@@ -245,10 +249,10 @@ def test_progress_line_only_on_a_terminal_or_large_batch() -> None:
     line = ProgressLine(tty)
     for done in range(1, 11):
         line(done, 10)
-    ProgressLine(big)(500, 500)
+    ProgressLine(big)(5000, 5000)
     assert quiet.getvalue() == ""
     assert tty.getvalue().endswith("\rgrading 10/10\n")
-    assert big.getvalue() == "grading 500/500\n"
+    assert big.getvalue() == "grading 5000/5000\n"
 
 
 def test_verdicts_match_the_banks_check_without_recording(
@@ -264,6 +268,34 @@ def test_verdicts_match_the_banks_check_without_recording(
             answers = [variant.solution, f"2*({variant.solution})", "x +", "__import__('os')"]
             for answer in answers + [m.answer for m in variant.mistakes]:
                 want = check(ex.id, answer, student=student, record=False)
-                got = gradebook._verdict(ex, gradebook._variant(ex.id, student), answer)
+                got = grade_worker.verdict(ex, grade_worker._variant(ex.id, student), answer)
                 assert got == (want.correct, want.diagnosis), (ex.id, student, answer)
     assert not log.exists()
+
+
+def test_student_cap_per_log_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(submissions, "MAX_STUDENTS", 2)
+    records = [_right(s, LINEAR) for s in ("s1", "s2", "s3")]
+    status, rows = _grade(tmp_path, _write_log(tmp_path / "a.jsonl", records))
+    assert status == 1 and set(rows) == {"s1", "s2"}
+    assert "holds 3 students; only the first 2 were graded" in rows["s1"]["errors"]
+
+
+def _dies_in_a_worker(items: list) -> list:
+    """grade_items, except that a worker process running it dies at once."""
+    if os.getpid() != _PARENT:
+        os._exit(1)
+    return grade_worker.grade_items(items)
+
+
+_PARENT = os.getpid()
+
+
+def test_a_dead_worker_is_redone_in_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gradebook, "SERIAL_BELOW", 1)
+    monkeypatch.setattr(gradebook, "grade_items", _dies_in_a_worker)
+    logs = [str(_write_log(tmp_path / f"s{n}.jsonl", [_right(f"s{n}", LINEAR)])) for n in range(3)]
+    book = gradebook.grade_submissions(logs, jobs=2)
+    assert [s.points for s in book.students] == [{LINEAR: 1.0}] * 3 and book.with_errors == 0

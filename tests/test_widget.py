@@ -159,7 +159,7 @@ def test_show_exercises_displays_a_chapter(monkeypatch: pytest.MonkeyPatch) -> N
     (box,) = shown
     assert isinstance(box, ExerciseList)
     assert [w.exercise.id for w in box.exercises] == bank.chapters()["ch04"]
-    assert repr(box) == "ExerciseList('ch04', 3 exercises)"
+    assert repr(box) == f"ExerciseList('ch04', {len(bank.chapters()['ch04'])} exercises)"
     with pytest.raises(bank.ExerciseBankError, match="no exercises for chapter 9"):
         show_exercises(9)
 

@@ -33,6 +33,7 @@ KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "nam
 CELL_MARK = re.compile(r"^# %%(?P<rest>.*)$")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 MAGIC = re.compile(r"^# (%{1,2}[A-Za-z])")  # "# %matplotlib inline" -> "%matplotlib inline"
+BUILD_STUDENT = "course-build"  # one fixed variant per exercise: stable diffs
 
 
 def read_percent(text: str) -> list[tuple[str, str]]:
@@ -60,12 +61,17 @@ def read_percent(text: str) -> list[tuple[str, str]]:
 
 def source_notebook(src: Path):
     """The unexecuted notebook for one source file, with stable cell ids and clean metadata."""
+    return cells_notebook(read_percent(src.read_text("utf-8")))
+
+
+def cells_notebook(cells: list[tuple[str, str]]):
+    """An unexecuted notebook of ``(cell_type, source)`` pairs, with stable ids and metadata."""
     import nbformat
 
     nb = nbformat.v4.new_notebook()
     nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
     seen: dict[str, int] = {}
-    for kind, source in read_percent(src.read_text("utf-8")):
+    for kind, source in cells:
         make = nbformat.v4.new_markdown_cell if kind == "markdown" else nbformat.v4.new_code_cell
         cell = make(source)
         digest = hashlib.sha1(f"{kind}\n{source}".encode()).hexdigest()[:8]
@@ -89,7 +95,7 @@ def sources(selection: list[str] | None = None) -> list[Path]:
 def _kernel_env(progress: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["MATCALC_EDU_PROGRESS"] = str(progress)
-    env["MATCALC_EDU_STUDENT"] = "course-build"  # one fixed variant per exercise: stable diffs
+    env["MATCALC_EDU_STUDENT"] = BUILD_STUDENT
     env["MPLBACKEND"] = "Agg"
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
     return env
@@ -133,15 +139,40 @@ def strip_outputs(nb, name: str):
     return nb
 
 
-def build(src: Path, progress: Path) -> float:
+def store(nb, target: Path) -> None:
+    """Validate an executed, stripped notebook and write it (the file nbval compares against)."""
     import nbformat
 
-    start = time.perf_counter()
-    nb = strip_outputs(execute(source_notebook(src), progress), src.stem)
     nbformat.validate(nb)
-    text = nbformat.writes(nb) + "\n"
-    target_of(src).write_text(text, encoding="utf-8")
+    target.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
+
+
+def build(src: Path, progress: Path) -> float:
+    start = time.perf_counter()
+    store(strip_outputs(execute(source_notebook(src), progress), src.stem), target_of(src))
     return time.perf_counter() - start
+
+
+def stale(want, target: Path, origin: str) -> str | None:
+    """Why the stored ``target`` is not the notebook ``want`` built (None if it is current).
+
+    Compares cell types, sources and ids, and that every code cell was executed.
+    """
+    import nbformat
+
+    rel = target.relative_to(ROOT)
+    if not target.exists():
+        return f"{rel} is missing: build it from {origin}"
+    have = nbformat.read(target, as_version=4).cells
+    pairs = [(w.cell_type, w.source, w.id) for w in want.cells]
+    built = [(h.cell_type, h.source, h.get("id")) for h in have]
+    if pairs != built:
+        first = next((i for i, (a, b) in enumerate(zip(pairs, built)) if a != b),
+                     min(len(pairs), len(built)))
+        return f"{rel} differs from {origin} (first at cell {first + 1}): rebuild it"
+    if any(h.cell_type == "code" and h.get("execution_count") is None for h in have):
+        return f"{rel} has cells that were never executed: rebuild it"
+    return None
 
 
 def check(selection: list[str] | None = None) -> list[str]:
@@ -150,29 +181,13 @@ def check(selection: list[str] | None = None) -> list[str]:
     Cheap: compares cell types, sources and ids, and that every code cell was executed;
     it does not run anything (nbval checks the outputs).
     """
-    import nbformat
-
     problems = []
     srcs = sources(selection)
     if not srcs:
         problems.append(f"no lesson sources found in {SOURCES}")
     for src in srcs:
-        target = target_of(src)
-        rel = target.relative_to(ROOT)
-        if not target.exists():
-            problems.append(f"{rel} is missing: build it from {src.relative_to(ROOT)}")
-            continue
-        want = source_notebook(src).cells
-        have = nbformat.read(target, as_version=4).cells
-        pairs = [(w.cell_type, w.source, w.id) for w in want]
-        built = [(h.cell_type, h.source, h.get("id")) for h in have]
-        if pairs != built:
-            first = next((i for i, (a, b) in enumerate(zip(pairs, built)) if a != b),
-                         min(len(pairs), len(built)))
-            problems.append(f"{rel} differs from {src.relative_to(ROOT)} (first at cell "
-                            f"{first + 1}): rebuild it")
-        elif any(h.cell_type == "code" and h.get("execution_count") is None for h in have):
-            problems.append(f"{rel} has cells that were never executed: rebuild it")
+        problem = stale(source_notebook(src), target_of(src), str(src.relative_to(ROOT)))
+        problems += [problem] if problem else []
     if not selection:
         stems = {s.stem for s in srcs}
         for nb in sorted(NOTEBOOKS.glob("*.ipynb")):
