@@ -86,7 +86,7 @@ def _index_key(indices: Mapping[str, int] | None) -> tuple:
     return tuple((str(k), v) for k, v in (indices or {}).items())
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=4096)  # a class's variants of every exercise
 def _reference(text: str, shape_items: tuple, index_items: tuple, seed: int) -> Reference:
     """The parsed reference with its random draws and values, computed once per exercise."""
     ref = build_reference(text, dict(shape_items), dict(index_items), seed)

@@ -38,10 +38,13 @@ class ChapterProgress:
 
 
 def log_path() -> Path:
-    """Where attempts are logged: ``$MATCALC_EDU_PROGRESS``, else the per-user data folder."""
+    """Where attempts are logged: ``$MATCALC_EDU_PROGRESS``, else the per-user data folder.
+
+    The variable may use ``~`` and other variables, e.g. ``/srv/exchange/$JUPYTERHUB_USER.jsonl``.
+    """
     override = os.environ.get(LOG_ENV, "").strip()
     if override:
-        return Path(override).expanduser()
+        return Path(os.path.expandvars(override)).expanduser()
     import platformdirs
 
     return Path(platformdirs.user_data_dir("matcalc-edu", appauthor=False)) / "progress.jsonl"

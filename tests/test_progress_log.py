@@ -211,3 +211,9 @@ def test_a_caller_given_student_is_kept(tmp_path: Path, monkeypatch: pytest.Monk
     append_attempt({"exercise": "ch01.dx-dx"}, log)
     records, _ = read_attempts(log)
     assert [r["student"] for r in records] == ["alice", "env-user"]
+
+
+def test_the_log_path_may_name_other_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUPYTERHUB_USER", "ada")
+    monkeypatch.setenv("MATCALC_EDU_PROGRESS", "/srv/exchange/$JUPYTERHUB_USER.jsonl")
+    assert progress_log.log_path() == Path("/srv/exchange/ada.jsonl")
