@@ -56,7 +56,8 @@ def tex_name(name: str) -> str:
     return tex
 
 
-def _prec(e: Expr) -> int:
+def precedence(e: Expr) -> int:
+    """How tightly an expression binds (1 for sums … 6 for names); decides the brackets."""
     if e.op == "num" and e.data.denominator != 1:
         return 2
     if e.op == "num" and e.data < 0:
@@ -77,7 +78,7 @@ def _is_hadamard(e: Expr) -> bool:
 
 def _wrap(x: Expr, min_prec: int) -> str:
     s = to_latex(x)
-    return rf"\left({s}\right)" if _prec(x) < min_prec else s
+    return rf"\left({s}\right)" if precedence(x) < min_prec else s
 
 
 def to_latex(e: Expr) -> str:

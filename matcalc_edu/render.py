@@ -11,20 +11,11 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .expr import Expr
-from .plain_latex import to_latex
+from .plain_latex import precedence, to_latex
 
 __all__ = ["to_text", "to_latex", "to_sympy"]
 
-PREC = {"add": 1, "sub": 1, "mul": 2, "div": 2, "matmul": 2, "neg": 3, "pow": 4, "T": 5}
 FUNC_TEXT = {"inv": "inv", "det": "det", "tr": "tr", "log": "log", "outer": "outer"}
-
-
-def _prec(e: Expr) -> int:
-    if e.op == "num" and e.data.denominator != 1:
-        return 2
-    if e.op == "num" and e.data < 0:
-        return 3
-    return PREC.get(e.op, 6)
 
 
 def _fraction_text(value: Fraction) -> str:
@@ -39,7 +30,7 @@ def to_text(e: Expr, tight: bool = False) -> str:
 
     def sub(x: Expr, min_prec: int, inner_tight: bool = tight) -> str:
         s = to_text(x, inner_tight)
-        return f"({s})" if _prec(x) < min_prec else s
+        return f"({s})" if precedence(x) < min_prec else s
 
     if op == "sym":
         return e.data
