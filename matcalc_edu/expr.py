@@ -200,8 +200,10 @@ def make(op: str, args: tuple = (), data: Any = None, pos: int | None = None,
 
 
 def number(value: Fraction | int | float, pos: int | None = None) -> Expr:
-    """A numeric constant, kept exact as a Fraction."""
-    return make("num", (), Fraction(value).limit_denominator(10**9), pos, str(value), ())
+    """A numeric constant, kept exact as a Fraction (floats are rounded to a nearby fraction)."""
+    if not isinstance(value, (int, Fraction)):
+        value = Fraction(value).limit_denominator(10**9)
+    return make("num", (), Fraction(value), pos, str(value), ())
 
 
 def exponent_value(e: Expr, pos: int | None) -> Fraction:

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from .errors import ExprError
 from .evaluate import all_indices
+from .exact import exact_ratio
 from .expr import Expr
 from .grading_diagnosis import diagnose, transpose_verdict
 from .grading_indices import nodes
@@ -176,8 +177,23 @@ def _grade_matrix(expr: Expr, ref: Reference, wrt: str | None) -> Verdict:
     if isinstance(values, Verdict):
         return values
     if all_close(values, ref.results):
-        return Verdict(True, f"Your answer equals the expected {fmt(want)} result.")
+        return _confirm_exactly(expr, ref) or Verdict(
+            True, f"Your answer equals the expected {fmt(want)} result.")
     return diagnose(values, expr, ref, wrt)
+
+
+def _confirm_exactly(expr: Expr, ref: Reference) -> Verdict | None:
+    """A numerically equal answer that exact arithmetic refutes (e.g. 0.333 for 1/3), or None."""
+    try:
+        ratio = exact_ratio(expr, ref.expr, ref.shapes, ref.sizes)
+    except ValueError:  # inv, det, log: no cheap exact check; the numeric verdict stands
+        return None
+    if ratio == 1:
+        return None
+    factor = f" (it is {ratio} times the expected result)" if ratio is not None else ""
+    return Verdict(False, "Your answer agrees with the expected result to about eight digits but "
+                          f"is not exactly equal{factor}: check the constants you typed, e.g. "
+                          "write 1/3 rather than 0.333.", "scale" if ratio is not None else None)
 
 
 def _shape_verdict(expr: Expr, ref: Reference, wrt: str | None) -> Verdict:

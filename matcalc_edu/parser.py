@@ -12,6 +12,7 @@ import re
 import tokenize
 import warnings
 from collections.abc import Mapping
+from fractions import Fraction
 from functools import lru_cache
 
 from .errors import ExprError
@@ -170,6 +171,10 @@ class _Builder:
             raise self.fail(node, f"`{self.text(node)}` is not a number or a name")
         if abs(value) > 1e12 or value != value:
             raise self.fail(node, "numbers are limited to 10^12 in size")
+        try:  # the digits as typed: 0.1 is exactly 1/10, not the nearest binary float
+            value = Fraction(self.text(node).replace("_", ""))
+        except (ValueError, ZeroDivisionError):
+            pass
         return number(value, node.col_offset)
 
     def on_Name(self, node: ast.Name) -> Expr:

@@ -288,3 +288,23 @@ def test_a_free_index_left_unsummed_is_explained():
     verdict = check_answer("B[i,r]*C[r,j]", "sum(B[i,r]*C[r,j], r)", BC, {"i": 3, "j": 2})
     assert verdict.diagnosis == "unknown_symbol"
     assert "sum(..., r)" in verdict.message
+
+
+def test_exact_arithmetic_refutes_answers_inside_the_float_tolerance():
+    shapes = {"W": (3, 2), "x": (2, 1), "t": (3, 1)}
+    near = check_answer("1.000000001*(W@x - t) @ x.T", "(W@x - t) @ x.T", shapes)
+    assert not near.correct and near.diagnosis == "scale"
+    assert "not exactly equal" in near.message and "1000000001/1000000000" in near.message
+    assert check_answer("0.5*x.T@x", "1/2*x.T@x", shapes).correct  # 0.5 is exactly 1/2
+    assert check_answer("W@x@x.T - t@x.T", "(W@x - t) @ x.T", shapes).correct
+
+
+def test_exact_ratio_is_only_claimed_for_polynomials():
+    from matcalc_edu.exact import exact_ratio
+    from matcalc_edu.parser import parse
+
+    shapes = {"X": (3, 3), "a": (3, 1)}
+    with pytest.raises(ValueError):
+        exact_ratio(parse("inv(X)", shapes), parse("inv(X)", shapes), shapes, {})
+    assert exact_ratio(parse("2*X@a", shapes), parse("X@a", shapes), shapes, {}) == 2
+    assert exact_ratio(parse("X.T@a", shapes), parse("X@a", shapes), shapes, {}) is None
