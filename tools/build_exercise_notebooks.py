@@ -13,10 +13,8 @@ lesson builder's functions (``tools/build_notebooks.py``), so nbval checks them 
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -166,35 +164,9 @@ def check(selection: list[str] | None = None) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("only", nargs="*", help="chapter numbers, e.g. 02 04")
-    parser.add_argument("--check", action="store_true",
-                        help="only report whether the notebooks match the bank")
-    args = parser.parse_args(argv)
-    if args.check:
-        problems = check(args.only)
-        for p in problems:
-            print(p)
-        print("exercise notebooks are up to date" if not problems
-              else f"{len(problems)} problem(s)")
-        return 1 if problems else 0
-    selected = chapters(args.only)
-    if not selected:
-        print(f"no chapters match {args.only}", file=sys.stderr)
-        return 2
-    total = 0.0
-    with tempfile.TemporaryDirectory() as tmp:
-        for chapter in selected:
-            try:
-                seconds = build(chapter, Path(tmp) / "progress.jsonl")
-            except Exception as err:  # noqa: BLE001 - report which chapter failed, then stop
-                message = lessons.ANSI.sub("", str(err))
-                print(f"FAILED {chapter}: {type(err).__name__}: {message}", file=sys.stderr)
-                return 1
-            total += seconds
-            print(f"{target_of(chapter).relative_to(ROOT)}  {seconds:5.1f} s")
-    print(f"built {len(selected)} notebook(s) in {total:.1f} s")
-    return 0
+    return lessons.cli(argv, description=__doc__.split("\n\n")[0], what="exercise notebooks",
+                       only_help="chapter numbers, e.g. 02 04", check=check, select=chapters,
+                       build=build, target=target_of)
 
 
 if __name__ == "__main__":

@@ -196,35 +196,44 @@ def check(selection: list[str] | None = None) -> list[str]:
     return problems
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("only", nargs="*", help="lesson name prefixes, e.g. 02 04")
+def cli(argv: list[str] | None, *, description: str, only_help: str, what: str,
+        check, select, build, target) -> int:
+    """The shared command line of the two builders: build the selection, or ``--check`` it."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("only", nargs="*", help=only_help)
     parser.add_argument("--check", action="store_true",
-                        help="only report whether the .ipynb files match their sources")
+                        help=f"only report whether the {what} are up to date")
     args = parser.parse_args(argv)
     if args.check:
         problems = check(args.only)
         for p in problems:
             print(p)
-        print("notebooks are up to date" if not problems else f"{len(problems)} problem(s)")
+        print(f"{what} are up to date" if not problems else f"{len(problems)} problem(s)")
         return 1 if problems else 0
-    srcs = sources(args.only)
-    if not srcs:
-        print(f"no lesson sources match {args.only}", file=sys.stderr)
+    selected = select(args.only)
+    if not selected:
+        print(f"nothing matches {args.only}", file=sys.stderr)
         return 2
     total = 0.0
     with tempfile.TemporaryDirectory() as tmp:
-        for src in srcs:
+        for item in selected:
             try:
-                seconds = build(src, Path(tmp) / "progress.jsonl")
-            except Exception as err:  # noqa: BLE001 - report which lesson failed, then stop
+                seconds = build(item, Path(tmp) / "progress.jsonl")
+            except Exception as err:  # noqa: BLE001 - report which notebook failed, then stop
                 message = ANSI.sub("", str(err))
-                print(f"FAILED {src.name}: {type(err).__name__}: {message}", file=sys.stderr)
+                print(f"FAILED {target(item).name}: {type(err).__name__}: {message}",
+                      file=sys.stderr)
                 return 1
             total += seconds
-            print(f"{target_of(src).relative_to(ROOT)}  {seconds:5.1f} s")
-    print(f"built {len(srcs)} notebook(s) in {total:.1f} s")
+            print(f"{target(item).relative_to(ROOT)}  {seconds:5.1f} s")
+    print(f"built {len(selected)} notebook(s) in {total:.1f} s")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return cli(argv, description=__doc__.split("\n\n")[0], what="notebooks",
+               only_help="lesson name prefixes, e.g. 02 04", check=check, select=sources,
+               build=build, target=target_of)
 
 
 if __name__ == "__main__":
