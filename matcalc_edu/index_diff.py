@@ -131,7 +131,19 @@ def _collapse_term(t: Term) -> Term:
             sums = [s for s in sums if s[0] != r]
             changed = True
             break
-    return Term(t.coeff, tuple(factors), tuple(sums))
+    return _count_empty_sums(Term(t.coeff, tuple(factors), tuple(sums)))
+
+
+def _count_empty_sums(t: Term) -> Term:
+    """A sum over an index no factor carries adds up n equal terms: Σ_r 1 = n."""
+    carried = {i for f in t.factors for i in f.indices()}
+    coeff, sums = t.coeff, []
+    for name, dim in t.sums:
+        if name not in carried and isinstance(dim, int):
+            coeff *= dim
+        else:
+            sums.append((name, dim))
+    return Term(coeff, t.factors, tuple(sums))
 
 
 def has_pullable_delta(terms: list[Term]) -> bool:

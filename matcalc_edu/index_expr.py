@@ -64,7 +64,8 @@ def evaluate_terms(d, values: Mapping[str, object]) -> np.ndarray:
         for name, dim in t.sums:
             indices.setdefault(name, sizes[dim] if isinstance(dim, str) else dim)
     free = {n: s for n, s in indices.items() if n in d.free}
-    arr = evaluate(expr, values, free) if expr.has_index else np.asarray(evaluate(expr, values))
+    ordered = {**free, **indices}  # free indices first (their order), then the summed ones
+    arr = evaluate(expr, values, ordered) if expr.has_index else np.asarray(evaluate(expr, values))
     arr = np.asarray(arr, dtype=float).reshape(np.shape(arr))
     present = [n for n in free if n in expr.free_indices]
     for pos, name in enumerate(free):

@@ -78,7 +78,8 @@ class IndexNames:
             if name not in self.taken:
                 self.taken.add(name)
                 return name
-        raise RuntimeError("ran out of index names")
+        raise ValueError("the expression needs more summation indices than a derivation "
+                         "can show; derive a smaller part of it")
 
 
 def _side(dim, index: Index) -> Index:

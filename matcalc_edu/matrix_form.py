@@ -8,6 +8,7 @@ turns W x xᵀ − t xᵀ into (W x − t) xᵀ (lesson 04).
 
 from __future__ import annotations
 
+from collections import Counter
 from fractions import Fraction
 
 from .expr import Expr, make, number
@@ -88,6 +89,9 @@ def _product(links: list[Expr]) -> Expr:
 def term_parts(t: Term, row: str | None, col: str | None, dims: dict) -> tuple:
     """Split a term into (coefficient, scalar factors, chain of matrices) for result[row, col]."""
     factors, summed = list(t.factors), t.sum_names()
+    counts = Counter(i for f in factors for i in f.indices())
+    if any(counts[i] != 2 for i in summed):  # a product chain links exactly two factors
+        raise NoMatrixForm("a summed index is shared by more or fewer than two factors")
     chain: list[Expr] = []
     if row is not None:
         links, end = _walk(factors, row, summed)
@@ -101,6 +105,8 @@ def term_parts(t: Term, row: str | None, col: str | None, dims: dict) -> tuple:
             raise NoMatrixForm("the row index does not lead to the column index")
     elif col is not None:
         chain = _row_vector(factors, col, summed)
+    if any(i in (row, col) for f in factors for i in f.indices()):
+        raise NoMatrixForm("a free index appears twice (an entrywise product)")
     scalars = []
     while factors:
         scalars.append(_scalar_component(factors, summed))
@@ -182,8 +188,18 @@ def _group(items: list[tuple], from_end: bool) -> list[tuple]:
     return out
 
 
+def _merge_equal(items: list[tuple]) -> list[tuple]:
+    """c1·P + c2·P = (c1 + c2)·P for chains that read the same; zero sums vanish."""
+    merged: dict[str, list] = {}
+    for coeff, chain in items:
+        key = " @ ".join(to_text(link) for link in chain)
+        merged.setdefault(key, [Fraction(0), chain])[0] += coeff
+    return [(c, chain) for c, chain in merged.values() if c != 0]
+
+
 def factor(items: list[tuple]) -> list[tuple]:
     """Write a sum of matrix products with as few terms as common factors allow."""
+    items = _merge_equal(items)
     if len(items) < 2:
         return items
     pulled = _pull_common(items)

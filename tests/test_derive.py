@@ -137,3 +137,8 @@ def test_rich_display_shows_every_step():
     md = d._repr_markdown_()
     assert md.count("$$") == 2 * len(d.steps)
     assert "checked against finite differences" in md
+
+
+def test_rules_that_need_an_inverse_refuse_singular_matrices_plainly():
+    with pytest.raises(DerivationError, match="singular"):
+        derive("det(y@y.T)", "y", S)  # a rank-one matrix: Jacobi's formula needs its inverse
