@@ -162,14 +162,16 @@ class _Deriver:
                        self.out_idx + self.wrt_idx, matrix)
         try:
             d.max_error = cross_check(d, self.shapes)
-        except (ValueError, RuntimeError, MemoryError) as err:  # e.g. over 32 numpy axes
-            raise DerivationError(f"cannot check the derivative of {to_text(self.e)}: the index "
-                                  f"form is too large to evaluate ({err})") from None
-        except np.linalg.LinAlgError:
+        except DerivationError:
+            raise
+        except np.linalg.LinAlgError:  # (a ValueError too, so it comes first)
             raise DerivationError(
                 f"cannot check the derivative of {to_text(self.e)}: a matrix it inverts (for "
                 "det, log det or inv) is singular at the test values, and the rules "
                 "d(det F) = det F tr(F⁻¹ dF) and d(F⁻¹) = −F⁻¹ dF F⁻¹ need F invertible") from None
+        except (ValueError, RuntimeError, MemoryError) as err:  # e.g. over 32 numpy axes
+            raise DerivationError(f"cannot check the derivative of {to_text(self.e)}: the index "
+                                  f"form is too large to evaluate ({err})") from None
         return d
 
     def differentiate(self) -> list[Term]:

@@ -142,3 +142,5 @@ def test_rich_display_shows_every_step():
 def test_rules_that_need_an_inverse_refuse_singular_matrices_plainly():
     with pytest.raises(DerivationError, match="singular"):
         derive("det(y@y.T)", "y", S)  # a rank-one matrix: Jacobi's formula needs its inverse
+    with pytest.raises(DerivationError, match="need F invertible"):
+        derive("det(y@y.T)", "y", S)
